@@ -1,0 +1,75 @@
+# GigBook: `make run` (demo app on http://127.0.0.1:8000) and `make test` (whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Prefer an explicit 3.13/3.12 on PATH; fall back to pyenv's or the default python3 if it is new enough.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; \
+	done)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gigbook
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: help run test venv deps test-deps services lint check-migrations check-schema pytest bench clean
+
+help:
+	@echo "make run    - set up and start the demo app (web + Celery worker + beat) on http://127.0.0.1:$(PORT)"
+	@echo "make test   - install test tools, start PostgreSQL/Redis if needed, lint and run the whole suite"
+
+$(VENV)/.created:
+	@if [ -z "$(PYTHON)" ]; then echo "Python >= 3.12 is required (python3.12 or python3.13 on PATH)." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.deps: $(VENV)/.created requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.deps requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.deps
+
+run: $(VENV)/.deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "GigBook on http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0 2>/dev/null' EXIT; \
+	$(VENV)/bin/celery -A gigbook worker --beat --loglevel=INFO --concurrency=2 \
+	  --schedule=var/celerybeat-schedule & \
+	$(VENV)/bin/gunicorn gigbook.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+	  --access-logfile - ; \
+	wait
+
+services:
+	@bash scripts/ensure-services.sh
+
+test-deps: $(VENV)/.test-deps
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium for the browser tests (apt)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+lint: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check .
+
+check-migrations: $(VENV)/.test-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
+
+check-schema: $(VENV)/.test-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+
+pytest: $(VENV)/.test-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: test-deps services lint check-migrations check-schema pytest
+
+bench: $(VENV)/.test-deps services
+	@echo "See bench/README.md for each benchmark's command."
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from gigbook.core import views as core_views
+
+api_patterns = [
+    path("", include("gigbook.accounts.api.urls")),
+    path("", include("gigbook.notifications.api.urls")),
+    path("", include("musicians.api.urls")),
+    path("", include("bookings.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("", include("gigbook.accounts.urls")),
+    path("", include("gigbook.notifications.urls")),
+    path("", include("musicians.urls")),
+    path("", include("bookings.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
