@@ -176,7 +176,11 @@ if env.str("EMAIL_URL", default=""):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GigBook <no-reply@gigbook.test>")
-SMS_BACKEND = env.str("SMS_BACKEND", default="gigbook.notifications.sms.ConsoleSMSBackend")
+# The demo writes each SMS to a file in var/sms/ (and the log), so its links can be opened.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="gigbook.notifications.sms.FileSMSBackend" if EMBEDDED else "gigbook.notifications.sms.ConsoleSMSBackend",
+)
 SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms")))
 SMS_FROM = env.str("SMS_FROM", default="GigBook")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
@@ -185,6 +189,7 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # A claimed delivery not finished within this many seconds is presumed lost (worker died) and
 # retried by the sweep; pending deliveries older than it are re-enqueued.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=180)
+NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=120)
 
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:

@@ -9,8 +9,9 @@ os.environ.setdefault("DEBUG", "1")
 from gigbook.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-SMS_BACKEND = "gigbook.notifications.sms.MemorySMSBackend"
+if not os.environ.get("EMAIL_URL"):  # a worker started by a test gets a real local SMTP server instead
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "gigbook.notifications.sms.MemorySMSBackend")
 # Lets tests (and the Celery worker they start) move the clock through the shared cache.
 CLOCK_OVERRIDABLE = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -122,3 +122,144 @@ def browser_context_args(browser_context_args):
         "has_touch": True,
         "device_scale_factor": 2,
     }
+
+
+# --- Celery and mail ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks inline when .delay() is called (tasks still start only after commit)."""
+    from gigbook.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield celery_app
+    celery_app.conf.task_always_eager = previous
+
+
+class _RecordingSMTPHandler:
+    """An SMTP server's message handler that keeps what it accepted.
+
+    With ``delay`` it waits before answering DATA; a message is only *accepted* if the client is
+    still connected afterwards, as with a real server that never sent its 250 reply.
+    """
+
+    def __init__(self):
+        self.messages = []
+        self.delay = 0.0
+        self.data_started = None
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+
+        if self.data_started is not None:
+            self.data_started.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+            transport = getattr(server, "transport", None)
+            if transport is None or transport.is_closing():
+                return "421 client went away"
+        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd); ``.handler.messages`` holds what it accepted."""
+    import socket
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = _RecordingSMTPHandler()
+    handler.data_started = threading.Event()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.url = f"smtp://127.0.0.1:{port}"
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def celery_worker_process(settings, tmp_path):
+    """Start real Celery worker processes against the test database and Redis.
+
+    ``start(env={...})`` returns a handle with ``.kill()`` (SIGKILL to the whole process group,
+    as when a machine dies) and ``.stop()``. Data the worker must see has to be committed:
+    use ``@pytest.mark.django_db(transaction=True)``.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.db import connection
+
+    from gigbook.celery import app as celery_app
+
+    started = []
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+    class _Worker:
+        def __init__(self, process, log_path):
+            self.process = process
+            self.log_path = log_path
+
+        def log(self):
+            return Path(self.log_path).read_text(errors="replace")
+
+        def kill(self):
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+        def stop(self):
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                    self.process.wait(timeout=10)
+
+    def start(*, env=None, concurrency=2, name=None):
+        name = name or f"w{len(started)}"
+        log_path = tmp_path / f"worker-{name}.log"
+        worker_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "gigbook.settings_test",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": settings.REDIS_URL,
+            **(env or {}),
+        }
+        command = [
+            str(Path(sys.executable).with_name("celery")), "-A", "gigbook", "worker", "--loglevel=INFO",
+            f"--concurrency={concurrency}", "--pool=prefork", f"--hostname={name}-{os.getpid()}@%h",
+            "--without-gossip", "--without-mingle",
+        ]
+        log = open(log_path, "w")  # noqa: SIM115 - owned by the process for its lifetime
+        process = subprocess.Popen(
+            command, env=worker_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=str(Path(__file__).resolve().parent.parent),
+        )
+        worker = _Worker(process, log_path)
+        started.append(worker)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"Celery worker exited early:\n{worker.log()}")
+            if "ready." in worker.log():
+                return worker
+            time.sleep(0.2)
+        raise RuntimeError(f"Celery worker not ready after 30 s:\n{worker.log()}")
+
+    celery_app.control.purge()
+    yield start
+    for worker in started:
+        worker.stop()

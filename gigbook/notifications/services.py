@@ -1,6 +1,35 @@
-"""The notification outbox. (Interface fixed; implementation in progress.)"""
+"""The notification outbox and its delivery.
+
+``notify`` is called by every service that causes a message, inside that service's transaction:
+the Notification and its Delivery rows commit (or roll back) with the event itself, and delivery
+is enqueued only after the commit. ``delivery_attempt`` is what the Celery task runs.
+"""
 
 from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+
+from gigbook.core import clock
+from gigbook.core.errors import NotFound
+from gigbook.notifications.models import Delivery, Notification
+from gigbook.notifications.sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+def _absolute(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return f"{settings.SITE_URL}{url}"
 
 
 def notify(
@@ -13,6 +42,175 @@ def notify(
     sms_text: str = "",
     attachments: list[dict] | None = None,
     dedupe_key: str = "",
-):
-    """Write a Notification (outbox row) in the caller's transaction; deliver after commit."""
-    raise NotImplementedError
+) -> Notification:
+    """Write a notification for ``recipient`` and enqueue its delivery after commit.
+
+    Channels: the in-app inbox always; email and SMS when the user has them on (SMS needs a
+    phone number). With a ``dedupe_key`` the same event is written once per recipient: a second
+    call returns the first notification and sends nothing.
+    """
+    from gigbook.notifications.tasks import deliver_notification
+
+    now = clock.now()
+    if dedupe_key:
+        existing = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                url=url,
+                sms_text=(sms_text or "")[:480],
+                attachments=attachments or [],
+                dedupe_key=dedupe_key,
+                created_at=now,
+            )
+    except IntegrityError:
+        # A concurrent writer recorded the same event first.
+        return Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
+    channels = []
+    if recipient.notify_by_email and recipient.email:
+        channels.append(Delivery.Channel.EMAIL)
+    if recipient.notify_by_sms and recipient.phone:
+        channels.append(Delivery.Channel.SMS)
+    Delivery.objects.bulk_create(
+        [Delivery(notification=notification, channel=channel, created_at=now) for channel in channels]
+    )
+    if channels:
+        transaction.on_commit(lambda: deliver_notification.delay(notification.id))
+    return notification
+
+
+def _send_email(notification: Notification) -> None:
+    context = {"notification": notification, "link": _absolute(notification.url), "site_url": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        subject=f"GigBook: {notification.title}",
+        body=render_to_string("notifications/email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={"X-GigBook-Notification": str(notification.id)},
+    )
+    message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+    for attachment in notification.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype", "application/octet-stream"))
+    message.send()
+
+
+def _send_sms(notification: Notification) -> None:
+    text = notification.sms_text or notification.title
+    link = _absolute(notification.url)
+    if link and link not in text:
+        text = f"{text} {link}"
+    get_sms_backend().send(to=notification.recipient.phone, text=text)
+
+
+SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.SMS: _send_sms}
+
+
+def _backoff(attempts: int) -> timedelta:
+    # 30 s, 1 min, 2 min, ... capped at 15 min: well under Redis' visibility timeout.
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
+
+
+def delivery_claim(*, delivery_id: int) -> bool:
+    """Take the delivery for sending. False when another worker has it or it is done.
+
+    A delivery left 'sending' longer than the lease belonged to a worker that died mid-send;
+    it may be claimed again.
+    """
+    now = clock.now()
+    lease_expired = now - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    claimable = Q(status=Delivery.Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    claimable |= Q(status=Delivery.Status.SENDING, claimed_at__lt=lease_expired)
+    claimed = Delivery.objects.filter(claimable, pk=delivery_id).update(
+        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def delivery_attempt(*, delivery_id: int) -> str:
+    """Claim and send one delivery; record the outcome. Returns the resulting status.
+
+    Runs outside any transaction: the claim commits before the network call, so a duplicate
+    task sees 'sending' and does nothing.
+    """
+    if not delivery_claim(delivery_id=delivery_id):
+        return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
+    delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    try:
+        SENDERS[delivery.channel](delivery.notification)
+    except Exception as exc:  # any channel failure is recorded, never lost
+        transient = getattr(exc, "transient", True)
+        give_up = not transient or delivery.attempts >= MAX_ATTEMPTS
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.FAILED if give_up else Delivery.Status.PENDING,
+            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+            next_attempt_at=None if give_up else clock.now() + _backoff(delivery.attempts),
+        )
+        logger.warning(
+            "delivery failed",
+            extra={"delivery": delivery_id, "channel": delivery.channel, "attempts": delivery.attempts, "final": give_up},
+        )
+        return Delivery.Status.FAILED if give_up else Delivery.Status.PENDING
+    Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
+    logger.info("delivery sent", extra={"delivery": delivery_id, "channel": delivery.channel})
+    return Delivery.Status.SENT
+
+
+def notification_deliver(*, notification_id: int) -> dict[str, str]:
+    """Attempt every due delivery of a notification. Harmless when run twice."""
+    results = {}
+    for delivery_id, channel in Delivery.objects.filter(notification_id=notification_id).values_list("id", "channel"):
+        results[channel] = delivery_attempt(delivery_id=delivery_id)
+    return results
+
+
+def deliveries_due_notification_ids(*, limit: int = 500) -> list[int]:
+    """Notifications with a delivery that should have gone by now.
+
+    Pending ones whose retry time has come, or that were never picked up within a grace period
+    (the broker may have been down at commit), and 'sending' ones whose lease ran out.
+    """
+    now = clock.now()
+    grace = now - timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
+    lease_expired = now - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    due = (
+        Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        | Q(status=Delivery.Status.PENDING, next_attempt_at__isnull=True, created_at__lte=grace)
+        | Q(status=Delivery.Status.SENDING, claimed_at__lt=lease_expired)
+    )
+    return list(
+        Delivery.objects.filter(due).order_by("notification_id").values_list("notification_id", flat=True).distinct()[:limit]
+    )
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    notification = Notification.objects.filter(recipient=user, pk=notification_id).first()
+    if notification is None:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=clock.now())
+
+
+def retry_countdown(notification_id: int) -> int:
+    """Seconds until the earliest pending retry of this notification (at least 1)."""
+    next_at = (
+        Delivery.objects.filter(notification_id=notification_id, status=Delivery.Status.PENDING)
+        .exclude(next_attempt_at__isnull=True)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if next_at is None:
+        return 1
+    return max(1, int((next_at - clock.now()).total_seconds()) + 1)
