@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
                 ('full_name', models.CharField(max_length=150)),
-                ('phone', models.CharField(blank=True, help_text='E.164, e.g. +447700900123', max_length=20, validators=[gigbook.accounts.validators.validate_phone])),
+                ('phone', models.CharField(blank=True, help_text='E.164, e.g. +447911123456', max_length=20, validators=[gigbook.accounts.validators.validate_phone])),
                 ('time_zone', models.CharField(default='UTC', max_length=64, validators=[gigbook.accounts.validators.validate_time_zone])),
                 ('is_producer', models.BooleanField(default=False)),
                 ('is_musician', models.BooleanField(default=False)),
