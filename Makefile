@@ -58,10 +58,10 @@ lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
 
 check-migrations: $(VENV)/.test-deps
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=gigbook.settings_test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
 
 check-schema: $(VENV)/.test-deps
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+	DJANGO_SETTINGS_MODULE=gigbook.settings_test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 pytest: $(VENV)/.test-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "gigbook.core",
     "gigbook.accounts",
     "gigbook.notifications",
@@ -156,9 +157,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email and SMS --------------------------------------------------------------------------
-if env.str("EMAIL_URL", default=""):
-    # e.g. smtp+tls://user:password@smtp.example.com:587
-    _email = env.email_url("EMAIL_URL")
+# e.g. smtp+tls://user:password@smtp.example.com:587; production without it uses a local MTA.
+_EMAIL_URL = env.str("EMAIL_URL", default="" if DEBUG else "smtp://localhost:25")
+if _EMAIL_URL:
+    _email = environ.Env.email_url_config(_EMAIL_URL)
     _email_options = {
         "host": _email.get("EMAIL_HOST"),
         "port": _email.get("EMAIL_PORT"),
@@ -251,6 +253,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
+    # Swagger UI assets are served from our own static files (no CDN; allowed by the CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gigbook.core import views as core_views
+
+# Swagger UI sets inline styles; scripts still come only from our own origin.
+_DOCS_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], "script-src": [CSP.SELF]}
 
 api_patterns = [
     path("", include("gigbook.accounts.api.urls")),
@@ -11,7 +16,7 @@ api_patterns = [
     path("", include("musicians.api.urls")),
     path("", include("bookings.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", csp_override(_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]
 
 urlpatterns = [

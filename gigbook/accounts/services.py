@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from gigbook.accounts.models import User
 from gigbook.accounts.validators import normalize_phone
 from gigbook.core.errors import ValidationFailed
+from gigbook.notifications.services import notify
 
 ROLE_CHOICES = ("producer", "musician")
 
@@ -53,7 +54,24 @@ def user_register(
             user.save()
     except IntegrityError as exc:  # a concurrent sign-up with the same email
         raise ValidationFailed(fields={"email": ["An account with this email already exists."]}) from exc
+    _welcome(user)
     return user
+
+
+def _welcome(user: User) -> None:
+    steps = []
+    if user.is_musician:
+        steps.append("Build your profile (instruments, rates, availability, demos) and submit it for review.")
+    if user.is_producer:
+        steps.append("Search for players by instrument, style, date and budget, or send a short-notice request.")
+    notify(
+        recipient=user,
+        kind="welcome",
+        title="Welcome to GigBook",
+        body=" ".join(steps),
+        url="/me/profile/" if user.is_musician else "/musicians/",
+        dedupe_key="welcome",
+    )
 
 
 @transaction.atomic

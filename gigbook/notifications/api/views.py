@@ -4,6 +4,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from gigbook.core.filters import StrictBooleanFilter
 from gigbook.notifications import services
 from gigbook.notifications.api.serializers import MarkAllReadResponseSerializer, NotificationSerializer
 from gigbook.notifications.models import Notification
@@ -11,7 +12,7 @@ from gigbook.notifications.selectors import notification_list_for_user
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label="Only unread")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", label="Only unread")
     kind = django_filters.CharFilter(max_length=64)
 
     class Meta:
@@ -26,7 +27,11 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
 
+    queryset = Notification.objects.none()  # for the schema; requests use get_queryset
+
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
         return notification_list_for_user(user=self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
