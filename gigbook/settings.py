@@ -264,7 +264,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG:
+# Production is served over HTTPS (usually by a TLS-terminating proxy). HTTPS=0 is only for
+# trying the production stack on plain http://localhost; `check --deploy` will say why not.
+SERVED_OVER_HTTPS = env.bool("HTTPS", default=not DEBUG)
+if SERVED_OVER_HTTPS:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
