@@ -37,13 +37,7 @@ venv: $(VENV)/.deps
 run: $(VENV)/.deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "GigBook on http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0 2>/dev/null' EXIT; \
-	$(VENV)/bin/celery -A gigbook worker --beat --loglevel=INFO --concurrency=2 \
-	  --schedule=var/celerybeat-schedule & \
-	$(VENV)/bin/gunicorn gigbook.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
-	  --access-logfile - ; \
-	wait
+	PORT=$(PORT) $(PY) scripts/run_demo.py
 
 services:
 	@bash scripts/ensure-services.sh
