@@ -215,6 +215,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes the worker's database connection after every task unless told to reuse it; a new
+# PostgreSQL connection costs more than most tasks. Stale or broken ones are still dropped before
+# each task (gigbook/celery.py), with CONN_HEALTH_CHECKS.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic sweeps. Anything due later is a stored timestamp that one of these picks up.
 CELERY_BEAT_SCHEDULE = {

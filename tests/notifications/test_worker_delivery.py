@@ -84,3 +84,26 @@ def test_worker_killed_mid_delivery_then_restarted_delivers_once(
     delivery = Delivery.objects.get(notification=notification)
     assert delivery.attempts == 2
     assert sweep_pending_deliveries() == 0
+
+
+def test_worker_survives_its_database_connections_being_cut(make_user, smtp_server, celery_worker_process):
+    """As after a PostgreSQL restart: every server-side connection of the worker is terminated."""
+    from django.db import connection
+
+    celery_worker_process(env={"EMAIL_URL": smtp_server.url}, concurrency=1)
+    user = make_user(email="restart@example.com")
+    with transaction.atomic():
+        first = services.notify(recipient=user, kind="k", title="Before restart", body="one")
+    assert wait_for(lambda: statuses(first) == {"email": "sent"}), statuses(first)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+
+    with transaction.atomic():
+        second = services.notify(recipient=user, kind="k", title="After restart", body="two")
+    assert wait_for(lambda: statuses(second) == {"email": "sent"}), statuses(second)
+    assert [m["Subject"] for m in smtp_server.handler.messages] == ["GigBook: Before restart", "GigBook: After restart"]
