@@ -55,6 +55,7 @@ check-migrations: $(VENV)/.test-deps
 	DJANGO_SETTINGS_MODULE=gigbook.settings_test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
 
 check-schema: $(VENV)/.test-deps
+	mkdir -p var
 	DJANGO_SETTINGS_MODULE=gigbook.settings_test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 pytest: $(VENV)/.test-deps
