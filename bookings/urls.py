@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from bookings import views
+
+app_name = "bookings"
+
+urlpatterns = [
+    path("o/<str:token>/", views.offer_link, name="offer-link"),
+]

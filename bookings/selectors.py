@@ -1,0 +1,132 @@
+"""Reads about bookings, scoped to the asking user: strangers get NotFound (404), never 403."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from bookings.models import Booking, BookingEvent, CalendarFeed, Material, Venue
+from gigbook.core.errors import NotFound
+
+Status = Booking.Status
+
+# Cancelled bookings stay in calendar feeds this long after their start, so subscribed calendars
+# see STATUS:CANCELLED and drop the event; older history stays out of the feed.
+FEED_PAST_DAYS = 90
+
+
+def _visible_to(user) -> Q:
+    if user.is_staff:
+        return Q()
+    return Q(producer=user) | Q(musician=user)
+
+
+def booking_list_for_user(*, user, role: str | None = None, statuses: list[str] | None = None,
+                          now: datetime) -> QuerySet:
+    """The user's bookings (as producer, musician or both), optionally by effective status.
+
+    select_related: producer, musician, instrument, venue (one query per page, whatever its size).
+    ``statuses`` use the effective status: "expired" includes offers past their answer-by time
+    that no sweep has touched yet, and "offered" excludes them.
+    """
+    if role == "producer":
+        qs = Booking.objects.filter(producer=user)
+    elif role == "musician":
+        qs = Booking.objects.filter(musician=user)
+    else:
+        qs = Booking.objects.filter(Q(producer=user) | Q(musician=user))
+    if statuses:
+        condition = Q()
+        for status in statuses:
+            if status == Status.OFFERED:
+                condition |= Q(status=Status.OFFERED, expires_at__gt=now)
+            elif status == Status.EXPIRED:
+                condition |= Q(status=Status.EXPIRED) | Q(status=Status.OFFERED, expires_at__lte=now)
+            else:
+                condition |= Q(status=status)
+        qs = qs.filter(condition)
+    return qs.select_related("producer", "musician", "instrument", "venue").order_by("starts_at", "id")
+
+
+def booking_get_for_user(*, user, booking_id: int) -> Booking:
+    """One booking with its history, materials and doubles, if ``user`` is a party or staff.
+
+    Queries: the booking (with producer, musician, instrument, venue, status_changed_by,
+    cancelled_by), events (with actor), materials, doubles.
+    """
+    booking = (
+        Booking.objects.filter(_visible_to(user), pk=booking_id)
+        .select_related("producer", "musician", "instrument", "venue", "status_changed_by", "cancelled_by",
+                        "musician__musician_profile")
+        .prefetch_related(
+            Prefetch("events", queryset=BookingEvent.objects.select_related("actor").order_by("at", "id")),
+            Prefetch("materials", queryset=Material.objects.order_by("created_at", "id")),
+            "doubles",
+        )
+        .first()
+    )
+    if booking is None:
+        raise NotFound("No such booking.")
+    return booking
+
+
+def material_get_for_user(*, user, booking_id: int, material_id: int) -> Material:
+    material = (
+        Material.objects.filter(pk=material_id, booking_id=booking_id)
+        .filter(Q(booking__producer=user) | Q(booking__musician=user) if not user.is_staff else Q())
+        .first()
+    )
+    if material is None:
+        raise NotFound("No such file.")
+    return material
+
+
+def gigs_for_musician(*, user, now: datetime) -> dict[str, list[Booking]]:
+    """The musician's phone page: open offers first (soonest answer-by first), then upcoming gigs.
+
+    Two queries plus one for the materials of the upcoming gigs.
+    """
+    base = Booking.objects.filter(musician=user).select_related("producer", "instrument", "venue")
+    offers = list(
+        base.filter(Q(status=Status.OFFERED, expires_at__gt=now) | Q(status=Status.COUNTERED)).order_by("expires_at", "id")
+    )
+    upcoming = list(
+        base.filter(status=Status.ACCEPTED, ends_at__gt=now)
+        .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("created_at", "id")))
+        .order_by("starts_at", "id")
+    )
+    return {"offers": offers, "upcoming": upcoming}
+
+
+def feed_bookings(*, user, now: datetime) -> QuerySet:
+    """What the user's calendar feed lists: their accepted and completed bookings, and cancelled
+    ones (that were accepted) from the last FEED_PAST_DAYS, as the musician or the producer."""
+    since = now - timedelta(days=FEED_PAST_DAYS)
+    return (
+        Booking.objects.filter(Q(producer=user) | Q(musician=user))
+        .filter(
+            Q(status__in=[Status.ACCEPTED, Status.COMPLETED], ends_at__gte=since)
+            | Q(status=Status.CANCELLED, accepted_at__isnull=False, starts_at__gte=since)
+        )
+        .select_related("producer", "musician", "instrument", "venue")
+        .order_by("starts_at", "id")
+    )
+
+
+def feed_by_token(*, token: str) -> CalendarFeed:
+    feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if feed is None:
+        raise NotFound("No such calendar.")
+    return feed
+
+
+def venues_for_owner(*, user) -> QuerySet:
+    return Venue.objects.filter(owner=user).order_by("name", "id")
+
+
+def venue_get_for_owner(*, user, venue_id: int) -> Venue:
+    venue = Venue.objects.filter(owner=user, pk=venue_id).first()
+    if venue is None:
+        raise NotFound("No such venue.")
+    return venue

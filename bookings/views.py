@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def offer_link(request, token):
+    return HttpResponse("todo")
