@@ -247,8 +247,11 @@ def profile_get_public(*, profile_id: int, viewer=None) -> MusicianProfile:
     return profile
 
 
-def blocks_for_owner(*, profile: MusicianProfile) -> QuerySet:
-    return UnavailabilityBlock.objects.filter(profile=profile).order_by("kind", "starts_at", "weekday", "start_time", "id")
+def blocks_for_owner(*, user) -> QuerySet:
+    """The user's own unavailability blocks (none for anyone else's)."""
+    return UnavailabilityBlock.objects.filter(profile__user=user).order_by(
+        "kind", "starts_at", "weekday", "start_time", "id"
+    )
 
 
 def musician_search(

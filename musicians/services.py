@@ -5,16 +5,32 @@ Lock order (shared with bookings): the MusicianProfile row first, then anything 
 
 from __future__ import annotations
 
+import io
+import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import locale
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gigbook.core import clock
-from gigbook.core.errors import InvalidTransition, NotFound, ValidationFailed
+from gigbook.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gigbook.notifications.services import notify
 from musicians.availability import weekly_occurrences
-from musicians.models import BusyInterval, MusicianProfile, UnavailabilityBlock
+from musicians.currencies import CURRENCIES
+from musicians.media import parse_media_url
+from musicians.models import (
+    BusyInterval,
+    Credit,
+    DemoMedia,
+    MusicianProfile,
+    ProfileGenre,
+    ProfileInstrument,
+    UnavailabilityBlock,
+)
 from musicians.selectors import BUSY_HORIZON_DAYS, profile_publish_problems
 
 Status = MusicianProfile.Status
@@ -349,3 +365,294 @@ def profile_unsuspend(*, profile: MusicianProfile, by) -> MusicianProfile:
         at=now,
     )
     return profile
+
+
+# --- Profile editing ------------------------------------------------------------------------
+
+# Changing any of these on an approved profile sends it back to review (approved -> pending):
+# they are free text or pictures shown to the public, where impersonation, contact details
+# (to take bookings off-platform) or abuse can appear. Structured facts (instruments, genres,
+# rates, location, reading skills, languages, experience) change without review: a musician
+# must be able to update a rate or a travel radius tonight, and those fields cannot carry
+# abuse. docs/profiles.md explains the list.
+REVIEW_FIELDS = (
+    "stage_name", "headline", "bio", "photo", "union_membership", "equipment_notes", "rate_notes", "media", "credits",
+)
+SCALAR_FIELDS = (
+    "stage_name", "headline", "bio", "city", "latitude", "longitude", "travel_radius_km", "willing_to_tour",
+    "records_remotely", "reads_notation", "reads_chords", "reads_nashville", "years_experience",
+    "union_membership", "equipment_notes", "languages", "currency", "hourly_rate", "session_rate", "day_rate",
+    "live_rate", "minimum_call_hours", "overtime_rate_per_half_hour", "doubling_fee", "cartage_fee",
+    "late_cancellation_window_hours", "late_cancellation_fee", "rate_notes",
+)
+LIST_FIELDS = ("instruments", "genres", "media", "credits")
+MAX_INSTRUMENTS, MAX_GENRES, MAX_MEDIA, MAX_CREDITS = 12, 10, 12, 60
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_SIZE = (1024, 1024)
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """ISO 639-1 codes with English names, from Django's own locale table."""
+    return sorted(
+        ((code, info["name"]) for code, info in locale.LANG_INFO.items() if "name" in info and len(code) == 2),
+        key=lambda item: item[1],
+    )
+
+
+def _review_snapshot(profile: MusicianProfile) -> dict[str, Any]:
+    snapshot = {field: getattr(profile, field) for field in REVIEW_FIELDS if field not in ("media", "credits", "photo")}
+    snapshot["photo"] = profile.photo.name if profile.photo else ""
+    if profile.pk:
+        snapshot["media"] = list(profile.media.order_by("position", "id").values_list("url", "title"))
+        snapshot["credits"] = list(
+            profile.credits.order_by("position", "id").values_list("artist", "title", "year", "role")
+        )
+    return snapshot
+
+
+def _validate_lists(changes: dict[str, Any], errors: dict[str, Any]) -> dict[str, Any]:
+    """Check nested lists; returns parsed media. Errors use DRF's list shape: [{}, {field: [...]}]."""
+    parsed: dict[str, Any] = {}
+    if "instruments" in changes:
+        rows = changes["instruments"]
+        if len(rows) > MAX_INSTRUMENTS:
+            errors["instruments"] = [f"List at most {MAX_INSTRUMENTS} instruments."]
+        else:
+            seen, row_errors = set(), []
+            for row in rows:
+                item = {}
+                if row["instrument"].pk in seen:
+                    item["instrument"] = [f"{row['instrument'].name} is listed twice."]
+                seen.add(row["instrument"].pk)
+                row_errors.append(item)
+            if any(row_errors):
+                errors["instruments"] = row_errors
+            elif sum(1 for row in rows if row.get("is_primary")) > 1:
+                errors["instruments"] = ["Mark only one instrument as your main one."]
+    if "genres" in changes:
+        genres = changes["genres"]
+        if len(genres) > MAX_GENRES:
+            errors["genres"] = [f"List at most {MAX_GENRES} genres."]
+        elif len({genre.pk for genre in genres}) != len(genres):
+            errors["genres"] = ["Each genre can be listed once."]
+    if "media" in changes:
+        rows = changes["media"]
+        if len(rows) > MAX_MEDIA:
+            errors["media"] = [f"Add at most {MAX_MEDIA} links."]
+        else:
+            media, row_errors = [], []
+            for row in rows:
+                try:
+                    media.append((parse_media_url(row["url"]), row.get("title", "")))
+                    row_errors.append({})
+                except Exception as exc:  # django ValidationError: its messages go next to the field
+                    row_errors.append({"url": list(getattr(exc, "messages", [str(exc)]))})
+            if any(row_errors):
+                errors["media"] = row_errors
+            parsed["media"] = media
+    if "credits" in changes and len(changes["credits"]) > MAX_CREDITS:
+        errors["credits"] = [f"List at most {MAX_CREDITS} credits."]
+    return parsed
+
+
+def _validate_scalars(profile: MusicianProfile, changes: dict[str, Any], errors: dict[str, Any]) -> None:
+    if "currency" in changes:
+        changes["currency"] = (changes["currency"] or "").upper()
+        if changes["currency"] not in CURRENCIES:
+            errors["currency"] = ["Use a three-letter ISO 4217 code such as GBP, EUR or USD."]
+    if "languages" in changes:
+        known = dict(language_choices())
+        bad = [code for code in changes["languages"] if code not in known]
+        if bad:
+            errors["languages"] = [f"Unknown language code: {', '.join(bad)}. Use ISO 639-1 codes such as en or es."]
+        changes["languages"] = list(dict.fromkeys(changes["languages"]))
+    lat = changes.get("latitude", profile.latitude)
+    lng = changes.get("longitude", profile.longitude)
+    if (lat is None) != (lng is None):
+        errors["latitude" if lat is None else "longitude"] = ["Give both latitude and longitude, or neither."]
+    if profile.status == MusicianProfile.Status.APPROVED and "hourly_rate" in changes and changes["hourly_rate"] is None:
+        errors["hourly_rate"] = ["A published profile needs an hourly rate."]
+
+
+def _replace_lists(profile: MusicianProfile, changes: dict[str, Any], parsed: dict[str, Any]) -> None:
+    if "instruments" in changes:
+        rows = changes["instruments"]
+        primary_index = next((i for i, row in enumerate(rows) if row.get("is_primary")), 0)
+        profile.instruments.all().delete()
+        ProfileInstrument.objects.bulk_create(
+            ProfileInstrument(
+                profile=profile,
+                instrument=row["instrument"],
+                is_primary=index == primary_index,
+                skill_level=row.get("skill_level") or ProfileInstrument.Skill.PROFESSIONAL,
+                position=index,
+            )
+            for index, row in enumerate(rows)
+        )
+    if "genres" in changes:
+        profile.genres.all().delete()
+        ProfileGenre.objects.bulk_create(
+            ProfileGenre(profile=profile, genre=genre, strength=index + 1) for index, genre in enumerate(changes["genres"])
+        )
+    if "media" in changes:
+        profile.media.all().delete()
+        DemoMedia.objects.bulk_create(
+            DemoMedia(profile=profile, kind=item.kind, url=item.url, embed_url=item.embed_url, title=title.strip(),
+                      position=index)
+            for index, (item, title) in enumerate(parsed["media"])
+        )
+    if "credits" in changes:
+        profile.credits.all().delete()
+        Credit.objects.bulk_create(
+            Credit(profile=profile, artist=row["artist"].strip(), title=row["title"].strip(), year=row.get("year"),
+                   role=(row.get("role") or "").strip(), position=index)
+            for index, row in enumerate(changes["credits"])
+        )
+
+
+def _profile_for_update(user) -> MusicianProfile:
+    """The user's profile locked for update, created as a draft on first save."""
+    if not user.is_musician:
+        raise Forbidden("Only musician accounts have a profile. Add the musician role in your account settings.")
+    profile = MusicianProfile.objects.select_for_update().select_related("user").filter(user=user).first()
+    if profile is None:
+        try:
+            with transaction.atomic():
+                MusicianProfile.objects.create(user=user)
+        except IntegrityError:  # created by a concurrent first save; use that one
+            pass
+        profile = MusicianProfile.objects.select_for_update().select_related("user").get(user=user)
+    return profile
+
+
+def _send_back_to_review(profile: MusicianProfile, changed: list[str], now: datetime) -> None:
+    profile.status, profile.submitted_at = MusicianProfile.Status.PENDING, now
+    profile.save(update_fields=["status", "submitted_at"])
+    names = ", ".join(field.replace("_", " ") for field in changed)
+    _notify_musician(
+        profile,
+        event="changes_pending",
+        title="Your changes are being reviewed",
+        body=f"You changed {names}. Public text and pictures are checked before they go live, so your profile "
+        "is hidden from search until an admin approves it (usually within a working day).",
+        at=now,
+    )
+
+
+@transaction.atomic
+def profile_update(*, user, changes: dict[str, Any], replace: bool = False) -> MusicianProfile:
+    """Save the musician's own profile (created as a draft on first save).
+
+    ``changes`` holds validated shapes: scalar fields, ``instruments`` ([{instrument: Instrument,
+    is_primary, skill_level}], first one primary unless another is marked), ``genres`` ([Genre]
+    strongest first), ``media`` ([{url, title}]) and ``credits`` ([{artist, title, year, role}]).
+    Lists replace the stored ones. ``replace=True`` (PUT) resets omitted fields to empty.
+
+    Locks the profile. Raises Forbidden for non-musicians, ValidationFailed with field messages.
+    An approved profile whose REVIEW_FIELDS change goes back to pending and the musician is told.
+    """
+    profile = _profile_for_update(user)
+    changes = dict(changes)
+    if replace:
+        defaults = MusicianProfile()
+        for field in SCALAR_FIELDS:
+            changes.setdefault(field, getattr(defaults, field))
+        for field in LIST_FIELDS:
+            changes.setdefault(field, [])
+    errors: dict[str, Any] = {}
+    _validate_scalars(profile, changes, errors)
+    parsed = _validate_lists(changes, errors)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    before = _review_snapshot(profile)
+    for field in SCALAR_FIELDS:
+        if field in changes:
+            value = changes[field]
+            setattr(profile, field, value.strip() if isinstance(value, str) else value)
+    try:
+        with transaction.atomic():
+            profile.full_clean(exclude=["user", "photo", "reviewed_by"])
+            profile.save()
+    except Exception as exc:
+        if hasattr(exc, "message_dict"):
+            raise ValidationFailed(fields=exc.message_dict) from exc
+        raise
+    _replace_lists(profile, changes, parsed)
+    after = _review_snapshot(profile)
+    changed = [field for field in REVIEW_FIELDS if before.get(field) != after.get(field)]
+    if profile.status == MusicianProfile.Status.APPROVED and changed:
+        _send_back_to_review(profile, changed, clock.now())
+    return profile
+
+
+def _read_image(upload) -> Image.Image:
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationFailed(fields={"photo": ["The photo is larger than 5 MB. Choose a smaller one."]})
+    try:
+        upload.seek(0)
+        probe = Image.open(upload)
+        kind = probe.format
+        if kind not in PHOTO_FORMATS:
+            raise ValidationFailed(fields={"photo": ["Use a JPEG, PNG or WebP picture."]})
+        if probe.width * probe.height > PHOTO_MAX_PIXELS:
+            raise ValidationFailed(fields={"photo": ["This picture has too many pixels; use one under 40 megapixels."]})
+        probe.verify()  # reads the whole file: truncated or corrupt data fails here
+        upload.seek(0)
+        image = Image.open(upload)
+        image.load()
+    except ValidationFailed:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationFailed(fields={"photo": ["This file is not a picture we can read (JPEG, PNG or WebP)."]}) from exc
+    return image
+
+
+@transaction.atomic
+def profile_photo_set(*, user, upload) -> MusicianProfile:
+    """Store a new profile photo: checked by real content (not the name or the client's type),
+    at most 5 MB and 40 megapixels, turned upright, resized to fit 1024 px and re-encoded as
+    JPEG (which also drops EXIF data such as GPS position). The old file is deleted after commit.
+    An approved profile goes back to review.
+    """
+    image = _read_image(upload)
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    image.thumbnail(PHOTO_SIZE, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=85, optimize=True)
+    profile = _profile_for_update(user)
+    before = _review_snapshot(profile)
+    old = profile.photo.name if profile.photo else ""
+    profile.photo.save(f"{secrets.token_hex(8)}.jpg", ContentFile(buffer.getvalue()), save=False)
+    profile.save()
+    if old:
+        storage = profile.photo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    if profile.status == MusicianProfile.Status.APPROVED and before["photo"] != profile.photo.name:
+        _send_back_to_review(profile, ["photo"], clock.now())
+    return profile
+
+
+@transaction.atomic
+def profile_photo_remove(*, user) -> MusicianProfile:
+    """Remove the photo (no review needed: nothing new is shown)."""
+    profile = _profile_for_update(user)
+    if profile.photo:
+        old, storage = profile.photo.name, profile.photo.storage
+        profile.photo = ""
+        profile.save()
+        transaction.on_commit(lambda: storage.delete(old))
+    return profile
+
+
+
+@transaction.atomic
+def profile_start(*, user) -> MusicianProfile:
+    """The musician's profile, created as an empty draft the first time (idempotent)."""
+    return _profile_for_update(user)
