@@ -188,6 +188,7 @@ SMS_FROM = env.str("SMS_FROM", default="GigBook")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
 # A claimed delivery not finished within this many seconds is presumed lost (worker died) and
 # retried by the sweep; pending deliveries older than it are re-enqueued.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=180)
