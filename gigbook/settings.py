@@ -224,6 +224,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic sweeps. Anything due later is a stored timestamp that one of these picks up.
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "gigbook.notifications.tasks.sweep_pending_deliveries", "schedule": 60.0},
+    "musicians-extend-busy-horizon": {"task": "musicians.tasks.extend_busy_horizon", "schedule": 60.0 * 60 * 24},
 }
 
 # --- REST API -------------------------------------------------------------------------------
@@ -324,5 +325,6 @@ LOGGING = {
 DEMO_SEEDERS = [
     "gigbook.accounts.demo.seed",
     "gigbook.notifications.demo.seed",
+    "musicians.demo.seed",
 ]
 DEMO_PASSWORD = "gigbook-demo"

@@ -1,0 +1,139 @@
+"""Pages: the producer's search, the public profile (press kit) and the musician's editor.
+
+The search page renders on the server with the same validation and selector as the API, so it
+works without JavaScript and reads well in a screen reader; the editor is a static-JS client of
+the profile API.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from gigbook.core.errors import NotFound
+from musicians import selectors, services
+from musicians.api.serializers import BlockOutSerializer, OwnProfileSerializer, SearchParamsSerializer
+from musicians.api.views import CARD_COLUMNS
+from musicians.cities import CITIES
+from musicians.currencies import COMMON_CURRENCIES, CURRENCIES
+from musicians.models import Instrument, MusicianProfile, ProfileInstrument, UnavailabilityBlock
+from musicians.selectors import READS_FIELDS
+from musicians.services import REVIEW_FIELDS, language_choices
+
+PAGE_SIZE = 20
+ORDERING_LABELS = [
+    ("-rating", "Best rated"), ("rate", "Lowest rate"), ("distance", "Nearest"), ("experience", "Most experienced"),
+]
+RATE_KIND_LABELS = [("hourly", "Hourly"), ("session", "3-hour session"), ("day", "Day"), ("live", "Live show")]
+READS_LABELS = {"notation": "Standard notation", "chords": "Chord charts", "nashville": "Nashville numbers"}
+
+
+def _instrument_groups():
+    families = dict(Instrument.Family.choices)
+    rows = selectors.instrument_list()
+    return [(families.get(family, family), list(items)) for family, items in groupby(rows, key=lambda i: i.family)]
+
+
+def _currency_options():
+    return list(COMMON_CURRENCIES) + sorted(CURRENCIES - set(COMMON_CURRENCIES))
+
+
+def _city_options():
+    return [{"name": f"{name}, {country}", "value": f"{lat},{lng}"} for name, country, lat, lng, _ in CITIES]
+
+
+def search_page(request):
+    # Empty form fields mean "no filter". The currency belongs to the maximum rate on this form.
+    query = request.GET.copy()
+    for key in list(query):
+        values = [value for value in query.getlist(key) if value.strip()]
+        if values:
+            query.setlist(key, values)
+        else:
+            del query[key]
+    if "max_rate" not in query:
+        query.pop("currency", None)
+    searched = any(key != "page" for key in query)
+    params = SearchParamsSerializer.from_query(query)
+    zone = request.user.zone if request.user.is_authenticated else timezone.get_default_timezone()
+    with timezone.override(zone):
+        valid = params.is_valid()
+    page = None
+    rate_kind = "hourly"
+    if valid:
+        kwargs = params.search_kwargs()
+        rate_kind = kwargs["rate_kind"]
+        queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS)
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    keep = query.copy()
+    keep.pop("page", None)
+    context = {
+        "values": request.GET,
+        "selected_instruments": request.GET.getlist("instrument"),
+        "selected_reads": request.GET.getlist("reads"),
+        "errors": {} if valid else params.errors,
+        "searched": searched,
+        "page": page,
+        "rate_kind": rate_kind,
+        "rate_kind_label": dict(RATE_KIND_LABELS)[rate_kind],
+        "query_without_page": keep.urlencode(),
+        "instrument_groups": _instrument_groups(),
+        "genres": selectors.genre_list(),
+        "currencies": _currency_options(),
+        "cities": _city_options(),
+        "orderings": ORDERING_LABELS,
+        "rate_kinds": RATE_KIND_LABELS,
+        "reads_options": [(key, READS_LABELS[key]) for key in READS_FIELDS],
+    }
+    return render(request, "musicians/search.html", context, status=200 if valid else 400)
+
+
+def profile_page(request, profile_id: int):
+    try:
+        profile = selectors.profile_get_public(profile_id=profile_id, viewer=request.user)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    languages = dict(language_choices())
+    context = {
+        "profile": profile,
+        "languages": [languages.get(code, code) for code in profile.languages],
+        "reads": [label for key, label in READS_LABELS.items() if getattr(profile, READS_FIELDS[key])],
+        "share_url": request.build_absolute_uri(profile.get_absolute_url()),
+        "book_url": f"/bookings/new/?{urlencode({'musician': profile.pk})}",
+        "is_preview": profile.status != MusicianProfile.Status.APPROVED,
+        "is_owner": request.user.is_authenticated and profile.user_id == request.user.pk,
+    }
+    return render(request, "musicians/profile.html", context)
+
+
+@login_required
+def editor_page(request):
+    if not request.user.is_musician:
+        raise PermissionDenied("Only musician accounts have a profile.")
+    profile = services.profile_start(user=request.user)
+    profile = selectors.profile_for_owner(user=request.user)
+    blocks = selectors.blocks_for_owner(user=request.user)
+    context = {
+        "profile": profile,
+        "initial": json.loads(json.dumps(OwnProfileSerializer(profile).data, default=str)),
+        "blocks": BlockOutSerializer(blocks, many=True).data,
+        "instrument_groups": _instrument_groups(),
+        "genres": selectors.genre_list(),
+        "skills": ProfileInstrument.Skill.choices,
+        "currencies": _currency_options(),
+        "cities": _city_options(),
+        "languages": language_choices(),
+        "weekdays": list(enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])),
+        "block_kinds": UnavailabilityBlock.Kind.choices,
+        "review_fields": REVIEW_FIELDS,
+        "time_zone": request.user.time_zone,
+    }
+    return render(request, "musicians/editor.html", context)
