@@ -386,16 +386,35 @@ class SearchParamsSerializer(serializers.Serializer):
         serializer.unknown = unknown
         return serializer
 
+    def validate_instrument(self, value):
+        _, missing = instrument_slugs.lookup(value)
+        if missing:
+            raise serializers.ValidationError([f"Unknown instrument “{slug}”." for slug in missing])
+        return value
+
+    def validate_genre(self, value):
+        _, missing = genre_slugs.lookup(value)
+        if missing:
+            raise serializers.ValidationError([f"Unknown genre “{slug}”." for slug in missing])
+        return value
+
+    def to_internal_value(self, data):
+        # Unknown parameters are reported together with the field errors, not after them.
+        unknown = {key: ["Unknown filter."] for key in getattr(self, "unknown", [])}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**unknown, **exc.detail}) from exc
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return values
+
     def validate(self, attrs):
-        errors: dict[str, list[str]] = {key: ["Unknown filter."] for key in getattr(self, "unknown", [])}
+        errors: dict[str, list[str]] = {}
         if attrs.get("instrument"):
-            attrs["instrument_ids"], missing = instrument_slugs.lookup(attrs["instrument"])
-            if missing:
-                errors["instrument"] = [f"Unknown instrument “{slug}”." for slug in missing]
+            attrs["instrument_ids"], _ = instrument_slugs.lookup(attrs["instrument"])
         if attrs.get("genre"):
-            attrs["genre_ids"], missing = genre_slugs.lookup(attrs["genre"])
-            if missing:
-                errors["genre"] = [f"Unknown genre “{slug}”." for slug in missing]
+            attrs["genre_ids"], _ = genre_slugs.lookup(attrs["genre"])
         start, end = attrs.get("available_from"), attrs.get("available_to")
         if (start is None) != (end is None):
             errors["available_to" if end is None else "available_from"] = [

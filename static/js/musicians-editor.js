@@ -16,6 +16,7 @@
   const LIST_SECTIONS = ["instruments", "genres", "media", "credits"];
   let profile = JSON.parse(document.getElementById("profile-data").textContent);
   let blocks = JSON.parse(document.getElementById("blocks-data").textContent);
+  let rowCounter = 0;
 
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.from((root || document).querySelectorAll(selector)); }
@@ -32,6 +33,13 @@
     const list = $(`[data-list="${listName}"]`);
     const row = $(`template[data-template="${listName}"]`).content.firstElementChild.cloneNode(true);
     list.appendChild(row);
+    // Unique ids so each label names its own field ("Instrument", not "Instrument Choose…").
+    rowCounter += 1;
+    $all("[data-name]", row).forEach((input) => {
+      input.id = `${listName}-${rowCounter}-${input.dataset.name}`;
+      const label = $(`label[data-for="${input.dataset.name}"]`, row);
+      if (label) label.htmlFor = input.id;
+    });
     values = values || {};
     $all("[data-name]", row).forEach((input) => {
       const name = input.dataset.name;
