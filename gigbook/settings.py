@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "gigbook.notifications",
     "musicians",
     "bookings",
+    "bookings.requests",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "gigbook.notifications.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "musicians-extend-busy-horizon": {"task": "musicians.tasks.extend_busy_horizon", "schedule": 60.0 * 60 * 24},
+    "gig-requests-sweep": {"task": "bookings.requests.tasks.sweep_gig_requests", "schedule": 15.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------
@@ -263,6 +265,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BookingKindEnum": "bookings.models.Booking.Kind",
+        "UnavailabilityKindEnum": "musicians.models.UnavailabilityBlock.Kind",
+        "GigRequestStatusEnum": "bookings.requests.models.GigRequest.Status",
+        "GigRequestFeeBasisEnum": "bookings.requests.models.GigRequest.FeeBasis",
+        "GigRequestStrategyEnum": "bookings.requests.models.GigRequest.Strategy",
+        "GigInvitationStatusEnum": "bookings.requests.models.Invitation.Status",
+        "GigInvitationReasonEnum": "bookings.requests.models.Invitation.Reason",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

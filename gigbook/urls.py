@@ -15,6 +15,7 @@ api_patterns = [
     path("", include("gigbook.notifications.api.urls")),
     path("", include("musicians.api.urls")),
     path("", include("bookings.api.urls")),
+    path("", include("bookings.requests.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", csp_override(_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("gigbook.notifications.urls")),
     path("", include("musicians.urls")),
     path("", include("bookings.urls")),
+    path("requests/", include("bookings.requests.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GigRequestsConfig(AppConfig):
+    name = "bookings.requests"
+    label = "gigrequests"
+    verbose_name = "Short-notice gig requests"
