@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "musicians",
     "bookings",
     "bookings.requests",
+    "trust",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,8 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "gigbook.notifications.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "musicians-extend-busy-horizon": {"task": "musicians.tasks.extend_busy_horizon", "schedule": 60.0 * 60 * 24},
     "gig-requests-sweep": {"task": "bookings.requests.tasks.sweep_gig_requests", "schedule": 15.0},
+    "trust-reviews": {"task": "trust.tasks.publish_due_reviews", "schedule": 300.0},
+    "trust-review-invitations": {"task": "trust.tasks.send_review_invitations", "schedule": 300.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------
@@ -273,6 +276,12 @@ SPECTACULAR_SETTINGS = {
         "GigRequestStrategyEnum": "bookings.requests.models.GigRequest.Strategy",
         "GigInvitationStatusEnum": "bookings.requests.models.Invitation.Status",
         "GigInvitationReasonEnum": "bookings.requests.models.Invitation.Reason",
+        "ReportReasonEnum": "trust.models.Report.Reason",
+        "ReportStatusEnum": "trust.models.Report.Status",
+        "ReportOutcomeEnum": "trust.models.Report.Outcome",
+        "BookingFlagReasonEnum": "trust.models.BookingFlag.Reason",
+        "RecommendationStatusEnum": "trust.models.Recommendation.Status",
+        "ProfileStatusEnum": "musicians.models.MusicianProfile.Status",
     },
 }
 

@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("musicians.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("bookings.requests.api.urls")),
+    path("", include("trust.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", csp_override(_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", include("musicians.urls")),
     path("", include("bookings.urls")),
     path("requests/", include("bookings.requests.urls")),
+    path("", include("trust.urls")),
 ]
 
 if settings.DEBUG:
