@@ -176,11 +176,9 @@ def time_box(request: GigRequest, now: datetime) -> timedelta:
 def _deadline_for(request: GigRequest, now: datetime) -> datetime:
     if in_broadcast_mode(request, now):
         return request.answer_by
-    deadline = min(now + time_box(request, now), request.answer_by)
-    if request.strategy == GigRequest.Strategy.TIGHTENING:
-        # The box never runs past the broadcast point: then everyone left is asked at once.
-        deadline = min(deadline, max(threshold_at(request), now + timedelta(seconds=1)))
-    return deadline
+    # A box running when a tightening list reaches its broadcast point is extended then (see
+    # _advance), so the player in the middle of deciding is never cut off by the switch.
+    return min(now + time_box(request, now), request.answer_by)
 
 
 def offer_link_path(invitation: Invitation, request: GigRequest) -> str:

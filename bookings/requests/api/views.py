@@ -142,7 +142,7 @@ class OfferListView(APIView):
     )
     def get(self, request):
         try:
-            include_closed = bool(StrictBooleanField().clean(request.query_params.get("all")))
+            include_closed = bool(StrictBooleanField(required=False).clean(request.query_params.get("all")))
         except Exception as exc:
             raise ValidationFailed(fields={"all": ["Use true or false."]}) from exc
         now = clock.now()
