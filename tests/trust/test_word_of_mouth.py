@@ -115,11 +115,11 @@ def test_reported_profiles_are_grouped_with_counts(make_musician, make_user, pro
 def bandmates(make_musician, gig, now):
     """Two players booked by the same producer for the same session, and one who was not there."""
     keys = make_musician("Kim Keys")
-    bass = make_musician("Ben Bass", instruments=("electric-bass",), genres=("funk",))
-    outsider = make_musician("Ola Outsider", instruments=("electric-bass",), genres=("funk",))
+    bass = make_musician("Ben Bass", instruments=("bass-guitar",), genres=("funk",))
+    outsider = make_musician("Ola Outsider", instruments=("bass-guitar",), genres=("funk",))
     start = now + timedelta(days=3)
     gig(keys, state="accepted", starts_at=start)
-    gig(bass, state="accepted", starts_at=start + timedelta(hours=1), instrument="electric-bass")
+    gig(bass, state="accepted", starts_at=start + timedelta(hours=1), instrument="bass-guitar")
     return keys, bass, outsider
 
 
@@ -134,27 +134,27 @@ def _complete_all(frozen_clock):
 def test_musicians_who_played_together_can_vouch_once_per_skill(bandmates, frozen_clock):
     keys, bass, outsider = bandmates
     with pytest.raises(Forbidden) as excinfo:  # accepted is not enough: the session must have happened
-        services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="electric-bass")
+        services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="bass-guitar")
     assert excinfo.value.code == "not_played_together"
     _complete_all(frozen_clock)
 
-    vouch = services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="electric-bass",
+    vouch = services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="bass-guitar",
                                         note="Locked in with the drummer all day.")
     services.endorsement_create(endorser=keys.user, profile_id=bass.pk, genre="funk")
     with pytest.raises(Conflict):
-        services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="electric-bass")
+        services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="bass-guitar")
     with pytest.raises(ValidationFailed) as excinfo:  # not on their profile
         services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="piano")
     assert "instrument" in excinfo.value.fields
     with pytest.raises(ValidationFailed):  # one skill at a time
-        services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="electric-bass", genre="funk")
+        services.endorsement_create(endorser=keys.user, profile_id=bass.pk, instrument="bass-guitar", genre="funk")
     with pytest.raises(Forbidden):
         services.endorsement_create(endorser=outsider.user, profile_id=bass.pk, genre="funk")
     with pytest.raises(Forbidden):
         services.endorsement_create(endorser=bass.user, profile_id=bass.pk, genre="funk")
     assert Notification.objects.filter(recipient=bass.user, kind="trust_endorsed").count() == 2
     rep = selectors.profile_reputation(profile=bass)
-    assert {v.skill_name for v in rep.vouches} == {"Electric bass", "Funk"}
+    assert {v.skill_name for v in rep.vouches} == {"Bass guitar", "Funk"}
     assert vouch.endorser == keys.user
     assert list(selectors.bandmates(user=keys.user)) == [bass]
 
