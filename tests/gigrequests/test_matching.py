@@ -72,7 +72,7 @@ def test_a_flat_fee_is_compared_with_the_players_price_for_the_slot(now, produce
 
 def test_favourites_come_first_in_their_order_then_the_best_score(now, producer, venue, players):
     far = players("Far favourite", lat_lng=(51.70, -0.30))
-    near = players("Near stranger", lat_lng=NEAR)
+    players("Near stranger", lat_lng=NEAR)
     second_fav = players("Second favourite", lat_lng=(51.60, -0.20))
     for profile in (far, second_fav):
         services.favourite_add(producer=producer, musician_profile_id=profile.pk, instrument="bass-guitar")
