@@ -282,8 +282,19 @@ class BookingEvent(models.Model):
     class Meta:
         ordering = ["booking", "at", "id"]
 
+    LABELS = {
+        "offer": "made the offer", "accept": "accepted", "decline": "declined", "counter": "sent a counter-offer",
+        "withdraw": "withdrew the offer", "accept_counter": "accepted the counter-offer",
+        "decline_counter": "declined the counter-offer", "cancel": "cancelled", "complete": "marked it completed",
+        "expire": "expired (not answered in time)", "create_accepted": "booked it (short-notice)",
+    }
+
     def __str__(self) -> str:
         return f"{self.booking_id}: {self.from_status or '∅'} → {self.to_status} ({self.action})"
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.action, self.action)
 
 
 def _material_path(instance: Material, filename: str) -> str:

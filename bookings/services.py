@@ -482,6 +482,57 @@ def _build(
     return _Draft(booking=booking, doubles=[played[s] for s in double_slugs], profile=profile)
 
 
+def booking_preview(
+    *,
+    producer,
+    musician_profile_id: int,
+    instrument: Instrument | str,
+    kind: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    venue: Venue | int | None = None,
+    time_zone: str | None = None,
+    doubles: list[Instrument | str] | tuple = (),
+    title: str = "",
+    brief_style: str = "",
+    brief_references: str = "",
+    brief_approach: str = Booking.Approach.CHART,
+    brief_notes: str = "",
+    **fee_given: Any,
+) -> dict[str, Any]:
+    """Price an offer and say whether the musician is free, saving nothing (the booking form's live quote).
+
+    Same validation as ``booking_offer`` (ValidationFailed / Forbidden). Reveals only busy *times*,
+    never what the musician is doing then.
+    """
+    unknown_terms = set(fee_given) - set(FEE_TERM_FIELDS)
+    if unknown_terms:
+        raise TypeError(f"Unknown fee terms: {sorted(unknown_terms)}")
+    profile = MusicianProfile.objects.select_related("user").filter(pk=musician_profile_id).first()
+    if profile is None:
+        raise _field_error("musician", "No such musician.")
+    draft = _build(
+        producer=producer, musician_profile=profile, instrument=instrument, kind=kind, starts_at=starts_at,
+        ends_at=ends_at, venue=venue, time_zone=time_zone, doubles=list(doubles), title=title,
+        brief_style=brief_style, brief_references=brief_references, brief_approach=brief_approach,
+        brief_notes=brief_notes, fee_given=fee_given, now=clock.now(),
+    )
+    booking = draft.booking
+    availability = musician_availability(profile=profile, starts_at=booking.starts_at, ends_at=booking.ends_at)
+    return {
+        "quote": {key: value for key, value in booking.quote.items() if key != "doubles_count"},
+        "below_published_rate": booking.below_published_rate,
+        "published_amount": booking.published_amount,
+        "rate_note": booking.rate_note,
+        "starts_at": booking.starts_at,
+        "ends_at": booking.ends_at,
+        "time_zone": booking.time_zone,
+        "availability": {"free": availability.free, "reason": availability.reason, "busy": availability.busy},
+        "cancellation_terms": {"window_hours": booking.late_cancellation_window_hours,
+                               "late_fee": str(booking.late_cancellation_fee)},
+    }
+
+
 def _default_expiry(now: datetime, starts_at: datetime) -> datetime:
     return min(now + DEFAULT_ANSWER_BY, starts_at)
 
@@ -1157,9 +1208,12 @@ def material_delete(*, booking_id: int, material_id: int, actor) -> None:
 # --- Calendar feeds -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def calendar_feed_get_or_create(*, user) -> CalendarFeed:
-    feed, _ = CalendarFeed.objects.get_or_create(user=user, defaults={"created_at": clock.now()})
+    """The user's feed, created on first use (pages show it on every visit: one read when it exists)."""
+    feed = CalendarFeed.objects.filter(user=user).first()
+    if feed is None:
+        with transaction.atomic():
+            feed, _ = CalendarFeed.objects.get_or_create(user=user, defaults={"created_at": clock.now()})
     return feed
 
 

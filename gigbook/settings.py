@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "gigbook.notifications.tasks.sweep_pending_deliveries", "schedule": 60.0},
     "musicians-extend-busy-horizon": {"task": "musicians.tasks.extend_busy_horizon", "schedule": 60.0 * 60 * 24},
+    "bookings-sweep": {"task": "bookings.tasks.sweep_bookings", "schedule": 60.0},
+    "bookings-reminders": {"task": "bookings.tasks.send_due_reminders", "schedule": 60.0},
     "gig-requests-sweep": {"task": "bookings.requests.tasks.sweep_gig_requests", "schedule": 15.0},
     "trust-reviews": {"task": "trust.tasks.publish_due_reviews", "schedule": 300.0},
     "trust-review-invitations": {"task": "trust.tasks.send_review_invitations", "schedule": 300.0},
@@ -269,6 +271,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        "FeeBasisEnum": "bookings.models.Booking.FeeBasis",
+        "BookingSourceEnum": "bookings.models.Booking.Source",
+        "MaterialKindEnum": "bookings.models.Material.Kind",
         "BookingKindEnum": "bookings.models.Booking.Kind",
         "UnavailabilityKindEnum": "musicians.models.UnavailabilityBlock.Kind",
         "GigRequestStatusEnum": "bookings.requests.models.GigRequest.Status",
@@ -346,5 +351,6 @@ DEMO_SEEDERS = [
     "gigbook.accounts.demo.seed",
     "gigbook.notifications.demo.seed",
     "musicians.demo.seed",
+    "bookings.demo.seed",
 ]
 DEMO_PASSWORD = "gigbook-demo"

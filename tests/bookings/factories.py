@@ -12,6 +12,15 @@ from musicians.models import Instrument, MusicianProfile, ProfileInstrument
 D = Decimal
 
 
+def instrument(slug: str) -> Instrument:
+    # Migration 0003 seeds the instruments, but a transactional test's flush removes them for the
+    # transactional tests that follow; recreate what is needed.
+    found, _ = Instrument.objects.get_or_create(
+        slug=slug, defaults={"name": slug.replace("-", " ").capitalize(), "family": "keys"}
+    )
+    return found
+
+
 def make_profile(user, *, instruments=("piano", "hammond-organ", "synthesizer"), status=MusicianProfile.Status.APPROVED,
                  **fields) -> MusicianProfile:
     values = {
@@ -36,7 +45,7 @@ def make_profile(user, *, instruments=("piano", "hammond-organ", "synthesizer"),
     profile = MusicianProfile.objects.create(user=user, status=status, **values)
     for position, slug in enumerate(instruments):
         ProfileInstrument.objects.create(
-            profile=profile, instrument=Instrument.objects.get(slug=slug), is_primary=position == 0, position=position
+            profile=profile, instrument=instrument(slug), is_primary=position == 0, position=position
         )
     return profile
 

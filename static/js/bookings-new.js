@@ -1,0 +1,125 @@
+// "Book this player": live itemised quote and availability while the producer fills in the form.
+// The form works without this script (it posts to the server); this only adds the preview.
+(function () {
+  "use strict";
+  const form = document.getElementById("booking-form");
+  if (!form) return;
+  const quoteBody = document.getElementById("quote-body");
+  const availability = document.getElementById("availability");
+  const venueField = document.getElementById("venue-field");
+  const tzField = document.getElementById("tz-field");
+  const zoneHelp = document.getElementById("zone-help");
+  const kind = form.elements.kind;
+  let timer = null;
+  let seq = 0;
+
+  function val(name) {
+    const el = form.elements[name];
+    return el && el.value !== undefined ? el.value.trim() : "";
+  }
+
+  function addDays(isoDate, days) {
+    const d = new Date(isoDate + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function payload() {
+    const date = val("date"), start = val("start_time"), end = val("end_time");
+    if (!date || !start || !end) return null;
+    let endDate = val("end_date") || date;
+    if (!val("end_date") && end <= start) endDate = addDays(date, 1);
+    const body = {
+      musician: Number(form.dataset.profile),
+      instrument: val("instrument"),
+      kind: val("kind"),
+      starts_at: `${date}T${start}`,
+      ends_at: `${endDate}T${end}`,
+      fee_basis: val("fee_basis"),
+      brief_approach: val("brief_approach"),
+      doubles: Array.from(form.querySelectorAll('input[name="doubles"]:checked')).map((el) => el.value),
+    };
+    if (body.kind === "remote_recording") body.time_zone = val("time_zone");
+    else if (val("venue")) body.venue = Number(val("venue"));
+    for (const name of ["rate", "cartage_fee", "travel_fee", "per_diem"]) if (val(name)) body[name] = val(name);
+    for (const name of ["overtime_half_hours", "per_diem_days"]) if (val(name)) body[name] = Number(val(name));
+    return body;
+  }
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function renderQuote(data) {
+    quoteBody.replaceChildren();
+    const table = el("table", undefined, "quote");
+    const tbody = el("tbody");
+    for (const line of data.quote.lines) {
+      const tr = el("tr");
+      tr.append(el("td", line.label), el("td", line.amount, "num"));
+      tbody.append(tr);
+    }
+    const tfoot = el("tfoot");
+    const total = el("tr");
+    total.append(el("th", "Total"), el("td", `${data.quote.total} ${data.quote.currency}`, "num"));
+    tfoot.append(total);
+    table.append(tbody, tfoot);
+    quoteBody.append(table);
+    for (const note of data.quote.notes) quoteBody.append(el("p", note, "help"));
+    if (data.below_published_rate) {
+      const flag = el("p", undefined, "flag-below");
+      flag.append(el("strong", "Below the musician's published rate. "), document.createTextNode(data.rate_note));
+      quoteBody.append(flag);
+    }
+    const a = data.availability;
+    availability.className = a.free ? "availability-free" : "availability-busy";
+    availability.textContent = a.free
+      ? `Free at this time (${data.time_zone}).`
+      : a.reason === "booked" ? "Already booked at this time." : "Marked unavailable at this time.";
+  }
+
+  function renderError(data) {
+    const errors = (data && data.errors) || {};
+    const messages = Object.values(errors).flat(Infinity);
+    availability.className = "muted";
+    availability.textContent = "";
+    quoteBody.replaceChildren(el("p", messages.join(" ") || (data && data.detail) || "Cannot price this yet.", "error"));
+  }
+
+  async function refresh() {
+    const body = payload();
+    if (!body) return;
+    const mine = ++seq;
+    const result = await window.GigBook.request("POST", form.dataset.quoteUrl, body);
+    if (mine !== seq) return; // a newer request is on its way
+    if (result.ok) renderQuote(result.data);
+    else renderError(result.data);
+  }
+
+  function syncKind() {
+    const remote = kind.value === "remote_recording";
+    venueField.classList.toggle("hidden", remote);
+    tzField.classList.toggle("hidden", !remote);
+    zoneHelp.textContent = remote ? "Times are in the time zone chosen above." : "Times are in the venue's local time.";
+  }
+
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  });
+  form.addEventListener("change", () => {
+    syncKind();
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 100);
+  });
+  form.addEventListener("submit", () => {
+    const button = document.getElementById("send-offer");
+    // A double tap must not look like it did nothing; the idempotency key stops a second offer.
+    setTimeout(() => { button.disabled = true; button.textContent = "Sending…"; }, 0);
+  });
+  syncKind();
+  refresh();
+})();
