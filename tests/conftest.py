@@ -31,6 +31,39 @@ def _clean_cache():
     cache.clear()
 
 
+# Data migrations that seed reference data (instruments, genres, the Moderators group). A
+# transactional test ends with a flush that deletes their rows, so the next transactional test
+# would start without them; they are restored before each such test.
+_REFERENCE_DATA_SEEDERS = [
+    ("musicians.migrations.0003_reference_data", "seed"),
+    ("trust.migrations.0002_moderators_and_append_only_audit", "create_moderators"),
+]
+
+
+def _restore_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module_name, function_name in _REFERENCE_DATA_SEEDERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        getattr(module, function_name)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        _restore_reference_data()
+
+
 @pytest.fixture
 def frozen_clock():
     """Control time: ``frozen_clock.set(dt)`` / ``frozen_clock.advance(timedelta)``."""
