@@ -51,6 +51,11 @@ def _restore_reference_data() -> None:
         except ModuleNotFoundError:
             continue
         getattr(module, function_name)(apps, None)
+    # The rows come back with new ids: drop the search's process-local slug -> id maps.
+    from musicians.selectors import genre_slugs, instrument_slugs
+
+    instrument_slugs.clear()
+    genre_slugs.clear()
 
 
 @pytest.fixture(autouse=True)
