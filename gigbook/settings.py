@@ -352,5 +352,6 @@ DEMO_SEEDERS = [
     "gigbook.notifications.demo.seed",
     "musicians.demo.seed",
     "bookings.demo.seed",
+    "trust.demo.seed",
 ]
 DEMO_PASSWORD = "gigbook-demo"

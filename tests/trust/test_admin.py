@@ -267,3 +267,18 @@ def bandmates_done(make_musician, gig, frozen_clock, now):
     for booking in Booking.objects.filter(status=Booking.Status.ACCEPTED):
         booking_services.booking_complete(booking_id=booking.pk)
     return keys, bass
+
+
+def test_a_superuser_cancelling_through_the_bookings_admin_is_audited(superuser, gig, profile, now):
+    from django.contrib import admin
+
+    if not admin.site.is_registered(Booking):
+        pytest.skip("the bookings app registers no admin for bookings")
+    booking = gig(profile, state="accepted", starts_at=now + timedelta(days=9))
+    response = browser(superuser).post("/admin/bookings/booking/", {
+        "action": "cancel_selected", ACTION_CHECKBOX_NAME: [booking.pk]})
+    assert response.status_code == 302
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
+    entry = AuditEntry.objects.get(action="admin.action:cancel_selected")
+    assert entry.target_type == "bookings.booking" and entry.target_id == str(booking.pk)
+    assert (entry.before["status"], entry.after["status"]) == ("accepted", "cancelled")

@@ -186,7 +186,7 @@ def test_resolving_a_flag_is_recorded_and_never_touches_the_booking(busy_musicia
     assert AuditEntry.objects.filter(action="flag.resolve").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.xfail(strict=True, reason="waits for bookings to let staff withdraw offers (see docs/moderation.md)")
 def test_two_moderators_suspending_at_once_cause_one_set_of_effects(make_musician, make_user, gig, moderator,
                                                                      superuser, producer, now):

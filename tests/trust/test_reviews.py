@@ -129,7 +129,7 @@ def test_the_database_refuses_a_second_review_by_the_same_side(done, producer):
                               rating=1, created_at=first.created_at, window_closes_at=first.window_closes_at)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_taps_at_once_write_one_review(gig, profile, producer, now):
     done = gig(profile, state="completed")
     barrier = threading.Barrier(4)

@@ -30,10 +30,13 @@ def create_moderators(apps, schema_editor):
     # the group can hold them on a fresh database.
     from django.contrib.auth.management import create_permissions
 
+    # (tests/conftest.py also calls this with the real app registry to restore the group after a
+    # transactional test's flush, so put each app config back exactly as it was.)
     for app_config in apps.get_app_configs():
+        original = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name="Moderators")
