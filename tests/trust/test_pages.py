@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -163,3 +164,23 @@ def test_the_public_profile_page_shows_the_reputation_block(gig, profile, produc
     assert "Reputation" in html and "1 gig completed" in html and "Rehired by 0 producers" in html
     assert "Report this profile" not in html  # signed-out visitors are asked to sign in first
     assert "Report this profile" in browser(producer).get(f"/musicians/{profile.pk}/").content.decode()
+
+
+def test_declining_on_the_phone_page_offers_to_recommend_a_colleague(gig, profile, make_musician, producer, now):
+    from gigbook.notifications.models import Notification
+
+    colleague = make_musician("Cara Colleague", instruments=("piano",))
+    offered = gig(profile, state="offered", starts_at=now + timedelta(days=5))
+    link = Notification.objects.get(recipient=profile.user, kind="booking_offered").url
+    client = Client()
+    client.post(link, {"action": "decline", "note": "Away"})
+    assert Booking.objects.get(pk=offered.pk).status == Booking.Status.DECLINED
+    page = client.get(link).content.decode()
+    assert "Recommend a colleague" in page
+    recommend = re.search(r'href="(/recommend/link/[^"]+/)"', page).group(1)
+    client.post(recommend, {"recommended": str(colleague.pk), "note": "Great reader"})
+    rec = Recommendation.objects.get()
+    assert (rec.booking_id, rec.recommended_id) == (offered.pk, colleague.pk)
+    # Signed in, the booking page offers the same after a decline.
+    assert "Recommend a colleague" in browser(profile.user).get(f"/bookings/{offered.pk}/").content.decode()
+    assert "Recommend a colleague" not in browser(producer).get(f"/bookings/{offered.pk}/").content.decode()
