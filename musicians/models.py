@@ -177,6 +177,11 @@ class MusicianProfile(models.Model):
         indexes = [
             models.Index(fields=["status", "hourly_rate"], name="musicians_prof_status_hourly"),
             models.Index(fields=["status", "years_experience"], name="musicians_prof_status_exp"),
+            # The default ordering (-rating): an unfiltered directory page walks this index.
+            models.Index(
+                F("rating_avg").desc(nulls_last=True), F("rating_count").desc(), "id",
+                name="musicians_prof_rating", condition=Q(status="approved"),
+            ),
         ]
 
     def __str__(self) -> str:

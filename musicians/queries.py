@@ -1,7 +1,7 @@
 """Portable query expressions with a PostgreSQL form that can use the GiST indexes.
 
 Each expression means the same thing on every backend (the SQLite demo gets the same results);
-on PostgreSQL it is written the way the indexes in migration 0002 are defined, because the
+on PostgreSQL the busy-time overlap is written the way its GiST indexes are defined, because the
 planner only uses an expression index when the query repeats the indexed expression.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import BooleanField, Expression, F, FloatField, Value
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 
 from musicians.models import EARTH_RADIUS_KM
 
@@ -55,7 +54,14 @@ class IntervalOverlaps(_Condition):
 
 
 class ReachContains(_Condition):
-    """The profile's reach rectangle (see models.reach_box) contains the point (lat, lng)."""
+    """The profile's reach rectangle (see models.reach_box) contains the point (lat, lng).
+
+    Four plain comparisons on every backend. A GiST index on box(...) @> point(...) was tried
+    (bench/README.md): PostgreSQL has no statistics for geometric operators and guessed 0.1 %
+    of rows, which sent the planner into nested loops over tens of thousands of rows; plain
+    column comparisons get real histogram estimates, and the instrument/genre indexes drive
+    the selective searches anyway.
+    """
 
     def __init__(self, lat: float, lng: float):
         super().__init__(
@@ -68,22 +74,46 @@ class ReachContains(_Condition):
         sql = f"({la0} <= {lat} AND {la1} >= {lat} AND {lo0} <= {lng} AND {lo1} >= {lng})"
         return sql, (*p[0], *p[4], *p[1], *p[4], *p[2], *p[5], *p[3], *p[5])
 
-    def as_postgresql(self, compiler, connection, **extra):
-        (la0, la1, lo0, lo1, lat, lng), p = self._compiled(compiler, connection)
-        sql = f"box(point({lo0}, {la0}), point({lo1}, {la1})) @> point({lng}::float8, {lat}::float8)"
-        return sql, (*p[2], *p[0], *p[3], *p[1], *p[5], *p[4])
 
-
-def distance_km_expression(lat: float, lng: float, lat_field: str = "latitude", lng_field: str = "longitude"):
+class DistanceKm(Expression):
     """Great-circle (haversine) distance in km from the row's position to (lat, lng).
 
     Same formula and radius as ``musicians.selectors.distance_km``; LEAST(1, …) guards ASIN
-    against rounding just above 1 for antipodal points.
+    against rounding just above 1 for antipodal points. Emitted as one SQL string rather than a
+    tree of Django functions: the search compiles it twice per request (count and page) and a
+    twenty-node expression tree cost milliseconds to compile.
     """
-    lat_r, lng_r = Radians(F(lat_field)), Radians(F(lng_field))
-    v_lat, v_lng = Value(float(lat), output_field=FloatField()), Value(float(lng), output_field=FloatField())
-    half_dlat = Sin((lat_r - Radians(v_lat)) / Value(2.0))
-    half_dlng = Sin((lng_r - Radians(v_lng)) / Value(2.0))
-    inner = Power(half_dlat, 2) + Cos(Radians(v_lat)) * Cos(lat_r) * Power(half_dlng, 2)
-    return Value(2.0 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(Value(1.0), inner, output_field=FloatField())))
 
+    output_field = FloatField()
+    _template = (
+        "({diameter} * ASIN(SQRT({least}(1.0, POWER(SIN((RADIANS({lat_col}) - RADIANS(%s)) / 2.0), 2) "
+        "+ COS(RADIANS(%s)) * COS(RADIANS({lat_col})) * POWER(SIN((RADIANS({lng_col}) - RADIANS(%s)) / 2.0), 2)))))"
+    )
+
+    def __init__(self, lat: float, lng: float, lat_field: str = "latitude", lng_field: str = "longitude"):
+        super().__init__(output_field=FloatField())
+        self.lat, self.lng = float(lat), float(lng)
+        self.source_expressions = [F(lat_field), F(lng_field)]
+
+    def get_source_expressions(self):
+        return self.source_expressions
+
+    def set_source_expressions(self, exprs):
+        self.source_expressions = list(exprs)
+
+    def _sql(self, compiler, least: str):
+        (lat_col, lat_params), (lng_col, lng_params) = (compiler.compile(e) for e in self.source_expressions)
+        assert not lat_params and not lng_params  # plain columns
+        sql = self._template.format(diameter=repr(2.0 * EARTH_RADIUS_KM), least=least, lat_col=lat_col,
+                                    lng_col=lng_col)
+        return sql, (self.lat, self.lat, self.lng)
+
+    def as_sql(self, compiler, connection, **extra):
+        return self._sql(compiler, "LEAST")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self._sql(compiler, "MIN")  # SQLite's scalar MIN(a, b) is LEAST
+
+
+def distance_km_expression(lat: float, lng: float, lat_field: str = "latitude", lng_field: str = "longitude"):
+    return DistanceKm(lat, lng, lat_field, lng_field)

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from gigbook.core import clock
 from gigbook.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gigbook.notifications.services import notify
+from musicians import cache as search_cache
 from musicians.availability import weekly_occurrences
 from musicians.currencies import CURRENCIES
 from musicians.media import parse_media_url
@@ -62,12 +63,14 @@ def busy_interval_add(
         raise ValueError(f"Unknown busy source {source!r}.")
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at) or ends_at <= starts_at:
         raise ValueError("A busy interval needs aware datetimes with ends_at after starts_at.")
-    interval, _ = BusyInterval.objects.get_or_create(
+    interval, created = BusyInterval.objects.get_or_create(
         source=source,
         source_id=str(source_id),
         starts_at=starts_at,
         defaults={"profile": profile, "ends_at": ends_at, "label": label[:200]},
     )
+    if created:
+        search_cache.invalidate()
     return interval
 
 
@@ -75,6 +78,8 @@ def busy_interval_add(
 def busy_interval_remove(*, source: str, source_id: int | str) -> int:
     """Free the time held by ``source``/``source_id`` (e.g. a cancelled booking). Returns rows removed."""
     deleted, _ = BusyInterval.objects.filter(source=source, source_id=str(source_id)).delete()
+    if deleted:
+        search_cache.invalidate()
     return deleted
 
 
@@ -113,6 +118,7 @@ def _expand_weekly(block: UnavailabilityBlock, until: datetime, now: datetime) -
         if start >= start_from or block.expanded_until is None
     ]
     BusyInterval.objects.bulk_create(rows, ignore_conflicts=True)
+    search_cache.invalidate()
     block.expanded_until = until
     block.save(update_fields=["expanded_until"])
     return len(rows)
@@ -477,6 +483,7 @@ def _validate_scalars(profile: MusicianProfile, changes: dict[str, Any], errors:
 
 
 def _replace_lists(profile: MusicianProfile, changes: dict[str, Any], parsed: dict[str, Any]) -> None:
+    search_cache.invalidate()  # bulk writes below send no signals
     if "instruments" in changes:
         rows = changes["instruments"]
         primary_index = next((i for i, row in enumerate(rows) if row.get("is_primary")), 0)

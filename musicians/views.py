@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from gigbook.core.errors import NotFound
 from musicians import selectors, services
+from musicians.api.pagination import CappedPaginator
 from musicians.api.serializers import BlockOutSerializer, OwnProfileSerializer, SearchParamsSerializer
 from musicians.api.views import CARD_COLUMNS
 from musicians.cities import CITIES
@@ -71,8 +71,8 @@ def search_page(request):
     if valid:
         kwargs = params.search_kwargs()
         rate_kind = kwargs["rate_kind"]
-        queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS)
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS, "user__full_name")
+        page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     keep = query.copy()
     keep.pop("page", None)
     context = {

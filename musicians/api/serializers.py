@@ -500,18 +500,33 @@ class MusicianCardSerializer(serializers.Serializer):
     profile_url = serializers.CharField()
 
     def to_representation(self, profile):
-        return musician_card(profile, self.context.get("rate_kind", "hourly"))
+        details = self.context.get("details", {}).get(profile.pk)
+        return musician_card(profile, self.context.get("rate_kind", "hourly"), details)
 
 
 def _money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def musician_card(profile: MusicianProfile, rate_kind: str) -> dict:
+def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None = None) -> dict:
+    """A result card; ``details`` from selectors.card_details, else the prefetched relations."""
     distance = getattr(profile, "distance_km", None)
+    if details is None:
+        details = {
+            "full_name": profile.user.full_name,
+            "instruments": [
+                {"instrument": row.instrument.slug, "name": row.instrument.name, "family": row.instrument.family,
+                 "is_primary": row.is_primary, "skill_level": row.skill_level}
+                for row in profile.instruments.all()
+            ],
+            "genres": [
+                {"genre": row.genre.slug, "name": row.genre.name, "strength": row.strength}
+                for row in profile.genres.all()
+            ],
+        }
     return {
         "id": profile.pk,
-        "display_name": profile.stage_name or profile.user.full_name,
+        "display_name": profile.stage_name or details["full_name"],
         "headline": profile.headline,
         "photo_url": profile.photo.url if profile.photo else None,
         "city": profile.city,
@@ -521,14 +536,8 @@ def musician_card(profile: MusicianProfile, rate_kind: str) -> dict:
         "willing_to_tour": profile.willing_to_tour,
         "reads": [skill for skill, field in READS_FIELDS.items() if getattr(profile, field)],
         "years_experience": profile.years_experience,
-        "instruments": [
-            {"instrument": row.instrument.slug, "name": row.instrument.name, "family": row.instrument.family,
-             "is_primary": row.is_primary, "skill_level": row.skill_level}
-            for row in profile.instruments.all()
-        ],
-        "genres": [
-            {"genre": row.genre.slug, "name": row.genre.name, "strength": row.strength} for row in profile.genres.all()
-        ],
+        "instruments": details["instruments"],
+        "genres": details["genres"],
         "currency": profile.currency,
         "rate_kind": rate_kind,
         "rate": _money(profile.rate_for(rate_kind)),

@@ -10,7 +10,9 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from musicians import cache as search_cache
 from musicians import selectors, services
+from musicians.api.pagination import SearchPagination
 from musicians.api.serializers import (
     BlockInSerializer,
     BlockOutSerializer,
@@ -27,9 +29,9 @@ from musicians.models import MusicianProfile, UnavailabilityBlock
 
 # Columns a search result card needs; the page query skips bio, notes and the search text.
 CARD_COLUMNS = (
-    "id", "stage_name", "headline", "photo", "city", "latitude", "longitude", "travel_radius_km", "records_remotely",
-    "willing_to_tour", "reads_notation", "reads_chords", "reads_nashville", "years_experience", "currency",
-    "hourly_rate", "session_rate", "day_rate", "live_rate", "rating_avg", "rating_count", "user__full_name",
+    "id", "user_id", "stage_name", "headline", "photo", "city", "latitude", "longitude", "travel_radius_km",
+    "records_remotely", "willing_to_tour", "reads_notation", "reads_chords", "reads_nashville", "years_experience",
+    "currency", "hourly_rate", "session_rate", "day_rate", "live_rate", "rating_avg", "rating_count",
 )
 
 
@@ -163,6 +165,7 @@ class MusicianSearchView(generics.GenericAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = MusicianCardSerializer
+    pagination_class = SearchPagination
     queryset = MusicianProfile.objects.none()  # for the schema; get() asks musician_search
 
     @extend_schema(parameters=[SearchParamsSerializer], responses=MusicianCardSerializer(many=True), tags=["search"])
@@ -172,10 +175,21 @@ class MusicianSearchView(generics.GenericAPIView):
         with timezone.override(zone):
             params.is_valid(raise_exception=True)
         kwargs = params.search_kwargs()
-        queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS)
-        page = self.paginate_queryset(queryset)
-        serializer = MusicianCardSerializer(page, many=True, context={"rate_kind": kwargs["rate_kind"]})
-        return self.get_paginated_response(serializer.data)
+        # The whole URL (it ends up in the "next"/"previous" links) and the zone naive times were
+        # read in; the normalised filters ride along for clarity.
+        key = search_cache.page_key({"url": request.build_absolute_uri(), "zone": str(zone), "search": kwargs})
+        data, version = search_cache.lookup(key)
+        if data is None:
+            queryset = (
+                selectors.musician_search(**kwargs).select_related(None).prefetch_related(None).only(*CARD_COLUMNS)
+            )
+            page = self.paginate_queryset(queryset)
+            details = selectors.card_details([profile.pk for profile in page])
+            serializer = MusicianCardSerializer(page, many=True, context={"rate_kind": kwargs["rate_kind"],
+                                                                          "details": details})
+            data = self.get_paginated_response(serializer.data).data
+            search_cache.store(key, version, data)
+        return Response(data)
 
 
 class MusicianDetailView(APIView):
