@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -23,12 +25,27 @@ def make_venue(owner, *, name="Abbey Road Studio 2", lat_lng=STUDIO, **fields) -
     return booking_services.venue_create(owner=owner, name=name, time_zone="Europe/London", **values)
 
 
+def ensure_reference_data() -> None:
+    """Instruments and genres, as their data migration writes them.
+
+    A transactional test's flush removes them; ``serialized_rollback`` brings them back, except
+    in a browser test, where Playwright's greenlet gives the test a database connection object
+    without the serialized copy. Re-running the migration's own seed is idempotent.
+    """
+    if Instrument.objects.exists():
+        return
+    from django.apps import apps
+
+    importlib.import_module("musicians.migrations.0003_reference_data").seed(apps, None)
+
+
 class Players:
     """Makes approved musicians with a phone each (so the SMS channel is on)."""
 
     def __init__(self, make_user):
         self.make_user = make_user
         self.n = 0
+        ensure_reference_data()
 
     def __call__(self, name=None, *, instruments=("bass-guitar",), lat_lng=(51.5155, -0.1410), hourly="50.00",
                  status=MusicianProfile.Status.APPROVED, email=None, **fields) -> MusicianProfile:
