@@ -177,11 +177,7 @@ class MusicianProfile(models.Model):
         indexes = [
             models.Index(fields=["status", "hourly_rate"], name="musicians_prof_status_hourly"),
             models.Index(fields=["status", "years_experience"], name="musicians_prof_status_exp"),
-            # The default ordering (-rating): an unfiltered directory page walks this index.
-            models.Index(
-                F("rating_avg").desc(nulls_last=True), F("rating_count").desc(), "id",
-                name="musicians_prof_rating", condition=Q(status="approved"),
-            ),
+            # PostgreSQL also has musicians_prof_rating (migration 0004) for the default ordering.
         ]
 
     def __str__(self) -> str:
