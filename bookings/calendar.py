@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import icalendar
@@ -88,12 +89,25 @@ def _calendar(name: str) -> icalendar.Calendar:
     return cal
 
 
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
+    # Building a VTIMEZONE walks the zone's transitions (a few ms); zones and years repeat a lot.
+    return icalendar.Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
+                                        last_date=date(last_year, 1, 1)).to_ical()
+
+
 def _finish(cal: icalendar.Calendar, bookings: list[Booking]) -> bytes:
     if bookings:
-        # VTIMEZONE rules only for the years the events span (keeps the feed small).
-        first = min(b.starts_at for b in bookings).date() - timedelta(days=366)
-        last = max(b.ends_at for b in bookings).date() + timedelta(days=366)
-        cal.add_missing_timezones(first_date=date(first.year, 1, 1), last_date=date(last.year + 1, 1, 1))
+        # VTIMEZONE rules only for the years the events span (keeps the feed small), placed before
+        # the events that use them.
+        first_year = min(b.starts_at for b in bookings).year - 1
+        last_year = max(b.ends_at for b in bookings).year + 2
+        for tzid in sorted(cal.get_missing_tzids(), reverse=True):
+            try:
+                timezone = icalendar.Timezone.from_ical(_vtimezone(tzid, first_year, last_year))
+            except ValueError:  # a zone icalendar cannot describe: the TZID alone must do
+                continue
+            cal.subcomponents.insert(0, timezone)
     return cal.to_ical()
 
 

@@ -71,6 +71,13 @@ def booking_get_for_user(*, user, booking_id: int) -> Booking:
     return booking
 
 
+def materials_for_user(*, user, booking_id: int) -> QuerySet:
+    """A booking's materials if ``user`` is a party or staff (two queries: the visibility check, the list)."""
+    if not Booking.objects.filter(_visible_to(user), pk=booking_id).exists():
+        raise NotFound("No such booking.")
+    return Material.objects.filter(booking_id=booking_id).order_by("created_at", "id")
+
+
 def material_get_for_user(*, user, booking_id: int, material_id: int) -> Material:
     material = (
         Material.objects.filter(pk=material_id, booking_id=booking_id)

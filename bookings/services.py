@@ -175,9 +175,10 @@ def _apply(booking: Booking, *, action: str, actor, now: datetime, note: str = "
     booking.updated_at = now
     booking.sequence += 1
     update = {"status", "status_changed_at", "status_changed_by", "updated_at", "sequence", *fields}
+    # No savepoint of its own: every caller is an @transaction.atomic service (a savepoint when
+    # nested), which rolls back as the domain error propagates.
     try:
-        with transaction.atomic():
-            booking.save(update_fields=sorted(update))
+        booking.save(update_fields=sorted(update))
     except IntegrityError as exc:
         if _is_exclusion_violation(exc):
             raise BookingConflict() from exc

@@ -238,8 +238,8 @@ class MaterialListCreateView(APIView):
     @extend_schema(tags=["bookings"], responses={200: s.BookingMaterialSerializer(many=True), 404: ERRORS[404]},
                    summary="Charts and references of a booking")
     def get(self, request, pk: int):
-        booking = selectors.booking_get_for_user(user=request.user, booking_id=pk)
-        return Response(s.BookingMaterialSerializer(booking.materials.all(), many=True).data)
+        materials = selectors.materials_for_user(user=request.user, booking_id=pk)
+        return Response(s.BookingMaterialSerializer(materials, many=True).data)
 
     @extend_schema(tags=["bookings"], request={"multipart/form-data": s.BookingMaterialInputSerializer},
                    responses={201: s.BookingMaterialSerializer, **ERRORS},

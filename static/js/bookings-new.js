@@ -99,6 +99,16 @@
     else renderError(result.data);
   }
 
+  // The main instrument is not a double: keep its checkbox off and disabled.
+  function syncDoubles() {
+    const main = val("instrument");
+    form.querySelectorAll('input[name="doubles"]').forEach((box) => {
+      const isMain = box.value === main;
+      if (isMain) box.checked = false;
+      box.disabled = isMain;
+    });
+  }
+
   function syncKind() {
     const remote = kind.value === "remote_recording";
     venueField.classList.toggle("hidden", remote);
@@ -112,6 +122,7 @@
   });
   form.addEventListener("change", () => {
     syncKind();
+    syncDoubles();
     clearTimeout(timer);
     timer = setTimeout(refresh, 100);
   });
@@ -121,5 +132,6 @@
     setTimeout(() => { button.disabled = true; button.textContent = "Sending…"; }, 0);
   });
   syncKind();
+  syncDoubles();
   refresh();
 })();

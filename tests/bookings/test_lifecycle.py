@@ -548,3 +548,25 @@ def test_naive_datetimes_never_reach_the_database(producer, profile, venue, now)
     booking = offer(producer, profile, venue=venue, starts_at=datetime(2027, 6, 9, 10), ends_at=datetime(2027, 6, 9, 12))
     booking.refresh_from_db()
     assert booking.starts_at == datetime(2027, 6, 9, 9, tzinfo=UTC)
+
+
+# --- booked time counts in the profile search ----------------------------------------------------
+
+
+def test_accepted_booking_makes_the_musician_busy_in_search_until_cancelled(producer, musician, profile, venue, start,
+                                                                          client_for):
+    search = client_for(producer)
+    window = {"available_from": (start + timedelta(hours=1)).isoformat(),
+              "available_to": (start + timedelta(hours=2)).isoformat()}
+
+    def found():
+        response = search.get("/api/musicians/", window)
+        assert response.status_code == 200, response.json()
+        return [card["id"] for card in response.json()["results"]]
+
+    booking = offer(producer, profile, venue=venue, starts_at=start)
+    assert found() == [profile.pk]  # an offer alone does not block the time
+    services.booking_accept(booking_id=booking.pk, actor=musician)
+    assert found() == []
+    services.booking_cancel(booking_id=booking.pk, actor=producer, reason="Moved")
+    assert found() == [profile.pk]

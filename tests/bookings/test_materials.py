@@ -162,3 +162,11 @@ def test_bad_uploads_are_400(booking, client_for, producer, data, field):
     response = client_for(producer).post(f"/api/bookings/{booking.pk}/materials/", data, format="multipart")
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_material_list_query_count_is_fixed(booking, client_for, producer, django_assert_num_queries):
+    for n in range(3):
+        services.material_add(booking_id=booking.pk, actor=producer, upload=upload(f"chart{n}.pdf", samples.PDF))
+    # is it visible to this user, then the materials
+    with django_assert_num_queries(2):
+        assert len(client_for(producer).get(f"/api/bookings/{booking.pk}/materials/").json()) == 3
