@@ -353,5 +353,6 @@ DEMO_SEEDERS = [
     "musicians.demo.seed",
     "bookings.demo.seed",
     "trust.demo.seed",
+    "bookings.requests.demo.seed",
 ]
 DEMO_PASSWORD = "gigbook-demo"
