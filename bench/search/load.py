@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-PORT = 8765
+PORT = 18765  # and 18766; unusual ports so other benchmarks on this machine do not collide
 TARGET_RPS, TARGET_RATIO = 1000, 0.60
 
 

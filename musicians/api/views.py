@@ -170,16 +170,16 @@ class MusicianSearchView(generics.GenericAPIView):
 
     @extend_schema(parameters=[SearchParamsSerializer], responses=MusicianCardSerializer(many=True), tags=["search"])
     def get(self, request):
-        params = SearchParamsSerializer.from_query(request.query_params)
         zone = request.user.zone if request.user.is_authenticated else timezone.get_default_timezone()
-        with timezone.override(zone):
-            params.is_valid(raise_exception=True)
-        kwargs = params.search_kwargs()
-        # The whole URL (it ends up in the "next"/"previous" links) and the zone naive times were
-        # read in; the normalised filters ride along for clarity.
-        key = search_cache.page_key({"url": request.build_absolute_uri(), "zone": str(zone), "search": kwargs})
+        # Looked up before validation: only answers to valid searches are stored, keyed by the
+        # whole URL (it ends up in the "next"/"previous" links) and the zone naive times are read in.
+        key = search_cache.page_key({"url": request.build_absolute_uri(), "zone": str(zone)})
         data, version = search_cache.lookup(key)
         if data is None:
+            params = SearchParamsSerializer.from_query(request.query_params)
+            with timezone.override(zone):
+                params.is_valid(raise_exception=True)
+            kwargs = params.search_kwargs()
             queryset = (
                 selectors.musician_search(**kwargs).select_related(None).prefetch_related(None).only(*CARD_COLUMNS)
             )
