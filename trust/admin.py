@@ -1,6 +1,6 @@
 """Moderation in the Django admin.
 
-- "Moderation queue": pending profiles, oldest first, each with a diff against its last approved
+- "Profiles awaiting review" (the moderation queue): pending profiles, oldest first, each with a diff against its last approved
   version; approve / reject (reason from a list + free text) single and in bulk.
 - "Profiles (moderation)": every profile; suspend / reinstate (and approve / reject) single and bulk.
 - "Reported profiles": reports grouped by profile with counts; "Reports": resolve with an outcome.
@@ -297,7 +297,7 @@ class ProfileModerationAdmin(ModerateMixin, admin.ModelAdmin):
     def reports(self, profile):
         return profile.open_reports or 0
 
-    @admin.display(description="Status")
+    @admin.display(description="Summary")
     def moderation_summary(self, profile):
         snapshot = selectors.approved_snapshot_of(profile)
         rows = [
@@ -317,6 +317,12 @@ class ProfileModerationAdmin(ModerateMixin, admin.ModelAdmin):
         if not changes:
             return "Nothing visible changed since the last approval."
         rows = []
+
+        def shown(value):
+            if isinstance(value, bool):
+                return "Yes" if value else "No"
+            return "" if value is None else value
+
         for change in changes:
             if change.added or change.removed:
                 value = format_html(
@@ -327,11 +333,9 @@ class ProfileModerationAdmin(ModerateMixin, admin.ModelAdmin):
             elif change.inline is not None and not first:
                 value = change.inline
             elif first:
-                value = format_html("<ins>{}</ins>", change.after if change.after is not None else "")
+                value = format_html("<ins>{}</ins>", shown(change.after))
             else:
-                value = format_html("<del>{}</del> → <ins>{}</ins>",
-                                    "" if change.before is None else change.before,
-                                    "" if change.after is None else change.after)
+                value = format_html("<del>{}</del> → <ins>{}</ins>", shown(change.before), shown(change.after))
             rows.append((change.label, value))
         caption = "First review: everything is new." if first else "Since the last approved version:"
         return format_html(

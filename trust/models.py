@@ -23,7 +23,7 @@ class PendingProfile(MusicianProfile):
     class Meta:
         proxy = True
         verbose_name = "profile awaiting review"
-        verbose_name_plural = "moderation queue"
+        verbose_name_plural = "profiles awaiting review"
         permissions = [("moderate_profile", "Can approve, reject, suspend and reinstate musician profiles")]
 
 

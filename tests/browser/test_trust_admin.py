@@ -59,7 +59,7 @@ def test_a_moderator_works_the_queue(live_server, page, make_user, producer, fro
     page.get_by_label("Email").fill("mo@example.com")
     page.get_by_label("Password").fill("pw-Str0ng-enough")
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Moderation queue").click()
+    page.get_by_role("link", name="Profiles awaiting review").click()
 
     # Oldest first, with what changed.
     rows = page.locator("#result_list tbody tr")

@@ -269,3 +269,40 @@ def test_flags_and_audit_lists_for_moderators(moderator, client_for, make_musici
     with django_assert_num_queries(4):
         audit = fresh.get("/api/moderation/audit/").json()
     assert {row["action"] for row in audit["results"]} >= {"profile.suspend", "flag.resolve"}
+
+
+def test_the_other_lists_cost_the_same_for_one_row_as_for_many(gig, profile, make_musician, make_user, producer,
+                                                               moderator, client_for, frozen_clock, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(client, url):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return len(ctx.captured_queries)
+
+    urls = {producer: ["/api/reports/", "/api/reviews/mine/", "/api/reviews/to-write/", "/api/recommendations/"],
+            moderator: ["/api/moderation/reviews/"]}
+
+    def add_rows(n):
+        for i in range(n):
+            done = gig(profile, state="completed")
+            services.review_create(author=profile.user, booking_id=done.pk, rating=4)
+            gig(profile, state="completed")
+            declined = gig(profile, state="declined")
+            colleague = make_musician(f"Colleague {n}-{i}", instruments=("piano",))
+            services.recommendation_create(booking_id=declined.pk, actor=profile.user,
+                                           recommended_profile_id=colleague.pk)
+            services.report_create(reporter=producer, profile_id=colleague.pk, reason="spam")
+            reviewed = gig(profile, state="completed")
+            services.review_create(author=producer, booking_id=reviewed.pk, rating=5)
+
+    add_rows(1)
+    fresh = {user: client_for(type(user).objects.get(pk=user.pk)) for user in urls}
+    first = {url: queries(fresh[user], url) for user, group in urls.items() for url in group}
+    add_rows(2)
+    fresh = {user: client_for(type(user).objects.get(pk=user.pk)) for user in urls}
+    again = {url: queries(fresh[user], url) for user, group in urls.items() for url in group}
+    assert first == again
+    assert max(again.values()) <= 4  # count + page (+ the moderator's two permission lookups)
