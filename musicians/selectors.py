@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -336,34 +337,43 @@ def musician_search(
     return _with_related(qs)
 
 
-def card_details(profile_ids: Sequence[int]) -> dict[int, dict[str, list[dict]]]:
-    """Account names, instruments and genres of a page of search results: three flat queries.
+_CARD_INSTRUMENTS_SQL = (
+    "SELECT pi.profile_id, i.slug, i.name, i.family, pi.is_primary, pi.skill_level "
+    "FROM musicians_profileinstrument pi JOIN musicians_instrument i ON i.id = pi.instrument_id "
+    "WHERE pi.profile_id IN ({marks}) ORDER BY pi.is_primary DESC, pi.position, pi.id"
+)
+_CARD_GENRES_SQL = (
+    "SELECT pg.profile_id, g.slug, g.name, pg.strength "
+    "FROM musicians_profilegenre pg JOIN musicians_genre g ON g.id = pg.genre_id "
+    "WHERE pg.profile_id IN ({marks}) ORDER BY pg.strength, pg.id"
+)
 
-    The API's result cards use this instead of prefetch_related: on a 20-card page Django's
-    prefetch machinery (model instances, related managers) cost ~10 ms against ~1 ms for these
-    value rows. Keys: profile id -> {"full_name", "instruments": [...], "genres": [...]}.
+
+def card_details(profile_ids: Sequence[int]) -> dict[int, dict[str, list[dict]]]:
+    """Instruments and genres of a page of search results: two flat queries.
+
+    The API's result cards use this instead of prefetch_related. It is the hottest read in the
+    app (every search page), so it is written as two plain SQL statements: on a 20-card page
+    Django's prefetch machinery cost ~10 ms and ORM value queries ~2 ms each to build, against
+    well under a millisecond for these. Portable SQL (the SQLite demo runs it too).
+    Keys: profile id -> {"instruments": [...], "genres": [...]} in display order.
     """
-    details: dict[int, dict] = {pk: {"instruments": [], "genres": [], "full_name": ""} for pk in profile_ids}
+    details: dict[int, dict[str, list[dict]]] = {int(pk): {"instruments": [], "genres": []} for pk in profile_ids}
     if not details:
         return details
-    for pid, full_name in MusicianProfile.objects.filter(pk__in=details).values_list("pk", "user__full_name"):
-        details[pid]["full_name"] = full_name
-    rows = (
-        ProfileInstrument.objects.filter(profile_id__in=details)
-        .order_by("-is_primary", "position", "id")
-        .values_list("profile_id", "instrument__slug", "instrument__name", "instrument__family", "is_primary",
-                     "skill_level")
-    )
-    for pid, slug, name, family, primary, skill in rows:
-        details[pid]["instruments"].append(
-            {"instrument": slug, "name": name, "family": family, "is_primary": primary, "skill_level": skill}
-        )
-    for pid, slug, name, strength in (
-        ProfileGenre.objects.filter(profile_id__in=details)
-        .order_by("strength", "id")
-        .values_list("profile_id", "genre__slug", "genre__name", "strength")
-    ):
-        details[pid]["genres"].append({"genre": slug, "name": name, "strength": strength})
+    # Only placeholders are formatted into the SQL; the ids travel as parameters.
+    marks = ", ".join(["%s"] * len(details))
+    ids = list(details)
+    with connection.cursor() as cursor:
+        cursor.execute(_CARD_INSTRUMENTS_SQL.format(marks=marks), ids)  # noqa: S608 (placeholders only)
+        for pid, slug, name, family, primary, skill in cursor.fetchall():
+            details[pid]["instruments"].append(
+                {"instrument": slug, "name": name, "family": family, "is_primary": bool(primary),
+                 "skill_level": skill}
+            )
+        cursor.execute(_CARD_GENRES_SQL.format(marks=marks), ids)  # noqa: S608 (placeholders only)
+        for pid, slug, name, strength in cursor.fetchall():
+            details[pid]["genres"].append({"genre": slug, "name": name, "strength": strength})
     return details
 
 

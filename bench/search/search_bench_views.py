@@ -1,7 +1,7 @@
 """The comparison baseline: a minimal hand-written Django view for GET /api/musicians/.
 
-It runs the same five SQL statements the API endpoint runs (capped count, page, account names,
-instruments, genres),
+It runs the same four SQL statements the API endpoint runs (capped count, page, instruments,
+genres),
 written by hand with a cursor, and returns the same JSON; no DRF, no ORM, no input validation
 beyond what the benchmark URL needs. load.py checks both answers are identical before timing.
 """
@@ -75,22 +75,16 @@ def raw_search(request):
             f"""SELECT p.id, p.stage_name, p.headline, p.photo, p.city, p.travel_radius_km, p.records_remotely,
                        p.willing_to_tour, p.reads_notation, p.reads_chords, p.reads_nashville, p.years_experience,
                        p.currency, p.hourly_rate, p.session_rate, p.day_rate, p.live_rate, p.rating_avg,
-                       p.rating_count, {DISTANCE} AS distance_km
-                FROM musicians_musicianprofile p WHERE {where} {order} LIMIT {PAGE_SIZE}""",
+                       p.rating_count, {DISTANCE} AS distance_km, u.full_name
+                FROM musicians_musicianprofile p JOIN accounts_user u ON u.id = p.user_id
+                WHERE {where} {order} LIMIT {PAGE_SIZE}""",
             [*distance_params, *where_params],
         )
         rows = cursor.fetchall()
         ids = [row[0] for row in rows]
-        names: dict[int, str] = {}
         instruments: dict[int, list] = {pk: [] for pk in ids}
         genres: dict[int, list] = {pk: [] for pk in ids}
         if ids:
-            cursor.execute(
-                "SELECT p.id, u.full_name FROM musicians_musicianprofile p JOIN accounts_user u ON u.id = p.user_id "
-                "WHERE p.id = ANY(%s)",
-                [ids],
-            )
-            names = dict(cursor.fetchall())
             cursor.execute(
                 """SELECT pi.profile_id, i.slug, i.name, i.family, pi.is_primary, pi.skill_level
                    FROM musicians_profileinstrument pi JOIN musicians_instrument i ON i.id = pi.instrument_id
@@ -110,9 +104,9 @@ def raw_search(request):
                 genres[pid].append({"genre": slug, "name": name, "strength": strength})
     results = []
     for (pid, stage, headline, photo, city, radius, remote, tour, notation, chords, nashville, years, cur, hourly,
-         session, day, live, rating, rating_count, distance) in rows:
+         session, day, live, rating, rating_count, distance, full_name) in rows:
         results.append({
-            "id": pid, "display_name": stage or names.get(pid, ""), "headline": headline,
+            "id": pid, "display_name": stage or full_name, "headline": headline,
             "photo_url": f"/media/{photo}" if photo else None, "city": city,
             "distance_km": None if distance is None else round(distance, 1), "travel_radius_km": radius,
             "records_remotely": remote, "willing_to_tour": tour,

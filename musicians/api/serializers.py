@@ -513,7 +513,6 @@ def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None
     distance = getattr(profile, "distance_km", None)
     if details is None:
         details = {
-            "full_name": profile.user.full_name,
             "instruments": [
                 {"instrument": row.instrument.slug, "name": row.instrument.name, "family": row.instrument.family,
                  "is_primary": row.is_primary, "skill_level": row.skill_level}
@@ -526,7 +525,7 @@ def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None
         }
     return {
         "id": profile.pk,
-        "display_name": profile.stage_name or details["full_name"],
+        "display_name": profile.stage_name or getattr(profile, "full_name", None) or profile.user.full_name,
         "headline": profile.headline,
         "photo_url": profile.photo.url if profile.photo else None,
         "city": profile.city,

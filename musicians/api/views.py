@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -180,8 +181,10 @@ class MusicianSearchView(generics.GenericAPIView):
             with timezone.override(zone):
                 params.is_valid(raise_exception=True)
             kwargs = params.search_kwargs()
+            # The account name rides on the page query (count() drops the unused join).
             queryset = (
                 selectors.musician_search(**kwargs).select_related(None).prefetch_related(None).only(*CARD_COLUMNS)
+                .annotate(full_name=F("user__full_name"))
             )
             page = self.paginate_queryset(queryset)
             details = selectors.card_details([profile.pk for profile in page])
