@@ -875,13 +875,17 @@ def booking_accept_counter(*, booking_id: int, actor) -> Booking:
 
 
 @transaction.atomic
-def booking_decline_counter(*, booking_id: int, actor, note: str = "") -> Booking:
-    """The producer turns the counter down: countered -> declined. Notifies the musician."""
+def booking_decline_counter(*, booking_id: int, actor, note: str = "", moderation: bool = False) -> Booking:
+    """The producer turns the counter down: countered -> declined. Notifies the musician.
+
+    ``moderation=True``: a staff moderator closes it because the musician was suspended (trust.services).
+    """
     note = _clean_text(note, "note", 2000)
     peek = _peek(booking_id, actor)
     musician_lock(musician_id=peek.musician_id)
     booking = _lock_booking(booking_id)
-    _require_role(booking, actor, "producer", "decline the counter-offer of")
+    if not (moderation and actor.is_staff):
+        _require_role(booking, actor, "producer", "decline the counter-offer of")
     if _already_done(booking, "decline_counter", actor):
         return booking
     now = clock.now()
@@ -893,13 +897,17 @@ def booking_decline_counter(*, booking_id: int, actor, note: str = "") -> Bookin
 
 
 @transaction.atomic
-def booking_withdraw(*, booking_id: int, actor, note: str = "") -> Booking:
-    """The producer takes back an unanswered offer: offered -> withdrawn. Notifies the musician."""
+def booking_withdraw(*, booking_id: int, actor, note: str = "", moderation: bool = False) -> Booking:
+    """The producer takes back an unanswered offer: offered -> withdrawn. Notifies the musician.
+
+    ``moderation=True``: a staff moderator takes it back because the musician was suspended (trust.services).
+    """
     note = _clean_text(note, "note", 2000)
     peek = _peek(booking_id, actor)
     musician_lock(musician_id=peek.musician_id)
     booking = _lock_booking(booking_id)
-    _require_role(booking, actor, "producer", "withdraw")
+    if not (moderation and actor.is_staff):
+        _require_role(booking, actor, "producer", "withdraw")
     if _already_done(booking, "withdraw", actor):
         return booking
     now = clock.now()
@@ -933,8 +941,13 @@ def booking_cancel(*, booking_id: int, actor, reason: str, expected_fee: Decimal
     peek = _peek(booking_id, actor)
     musician_lock(musician_id=peek.musician_id)
     booking = _lock_booking(booking_id)
-    if not (booking.is_party(actor) or actor.is_staff):
-        raise NotFound("No such booking.")
+    if not booking.is_party(actor):
+        # Staff may cancel only with the bookings.change_booking permission (superusers): moderators
+        # are staff too, but may only look at bookings (docs/moderation.md).
+        if not actor.is_staff:
+            raise NotFound("No such booking.")
+        if not actor.has_perm("bookings.change_booking"):
+            raise Forbidden("Only admins who may edit bookings can cancel them.", code="not_allowed")
     if _already_done(booking, "cancel", actor):
         return booking
     now = clock.now()

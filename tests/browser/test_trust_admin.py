@@ -30,7 +30,6 @@ def browser_context_args(browser_context_args):
             "has_touch": False}
 
 
-@pytest.mark.xfail(strict=True, reason="waits for bookings to let staff withdraw offers (see docs/moderation.md)")
 def test_a_moderator_works_the_queue(live_server, page, make_user, producer, frozen_clock):
     from bookings import services as booking_services
 

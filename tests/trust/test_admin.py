@@ -154,7 +154,6 @@ def test_bulk_reject_asks_for_a_reason_then_tells_each_musician(moderator, make_
         assert "The photo is not a clear picture of you. Use a photo of you playing." in note.body
 
 
-@pytest.mark.xfail(strict=True, reason="waits for bookings to let staff withdraw offers (see docs/moderation.md)")
 def test_suspending_from_the_profile_page_has_every_effect_once(moderator, make_musician, gig, producer, now):
     profile = make_musician("Suspend Me")
     accepted = gig(profile, state="accepted", starts_at=now + timedelta(days=6))

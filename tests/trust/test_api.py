@@ -306,3 +306,15 @@ def test_the_other_lists_cost_the_same_for_one_row_as_for_many(gig, profile, mak
     again = {url: queries(fresh[user], url) for user, group in urls.items() for url in group}
     assert first == again
     assert max(again.values()) <= 4  # count + page (+ the moderator's two permission lookups)
+
+
+def test_moderators_cannot_cancel_bookings_through_the_bookings_api(gig, profile, moderator, superuser, client_for,
+                                                                   now):
+    booking = gig(profile, state="accepted", starts_at=now + timedelta(days=9))
+    body = {"reason": "Suspicious", "expected_fee": "0.00"}
+    response = client_for(moderator).post(f"/api/bookings/{booking.pk}/cancel/", body, format="json")
+    assert response.status_code == 403
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.ACCEPTED
+    response = client_for(superuser).post(f"/api/bookings/{booking.pk}/cancel/", body, format="json")
+    assert response.status_code == 200
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED

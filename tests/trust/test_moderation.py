@@ -114,7 +114,6 @@ def busy_musician(make_musician, make_user, gig, producer, now):
             "stale": stale, "other": other}
 
 
-@pytest.mark.xfail(strict=True, reason="waits for bookings to let staff withdraw offers (see docs/moderation.md)")
 def test_suspension_hides_withdraws_flags_and_tells_everyone_once(busy_musician, moderator, producer, frozen_clock,
                                                                      now):
     b = busy_musician
@@ -160,7 +159,6 @@ def test_suspension_hides_withdraws_flags_and_tells_everyone_once(busy_musician,
     assert counts != before
 
 
-@pytest.mark.xfail(strict=True, reason="waits for bookings to let staff withdraw offers (see docs/moderation.md)")
 def test_reinstating_keeps_the_flag_and_a_second_suspension_does_not_flag_twice(busy_musician, moderator, now):
     profile = busy_musician["profile"]
     services.moderation_suspend(profile_id=profile.pk, by=moderator, reason_code="reports")
@@ -173,7 +171,6 @@ def test_reinstating_keeps_the_flag_and_a_second_suspension_does_not_flag_twice(
     assert BookingFlag.objects.count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="waits for bookings to let staff withdraw offers (see docs/moderation.md)")
 def test_resolving_a_flag_is_recorded_and_never_touches_the_booking(busy_musician, moderator, now):
     services.moderation_suspend(profile_id=busy_musician["profile"].pk, by=moderator, reason_code="fraud")
     flag = BookingFlag.objects.get()
@@ -187,7 +184,6 @@ def test_resolving_a_flag_is_recorded_and_never_touches_the_booking(busy_musicia
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(strict=True, reason="waits for bookings to let staff withdraw offers (see docs/moderation.md)")
 def test_two_moderators_suspending_at_once_cause_one_set_of_effects(make_musician, make_user, gig, moderator,
                                                                      superuser, producer, now):
     profile = make_musician("Race Condition")

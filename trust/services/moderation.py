@@ -131,9 +131,9 @@ def _close_open_offer(booking: Booking, *, by, note: str) -> bool:
     """
     try:
         if booking.status == Booking.Status.OFFERED:
-            booking_services.booking_withdraw(booking_id=booking.pk, actor=by, note=note)
+            booking_services.booking_withdraw(booking_id=booking.pk, actor=by, note=note, moderation=True)
         else:
-            booking_services.booking_decline_counter(booking_id=booking.pk, actor=by, note=note)
+            booking_services.booking_decline_counter(booking_id=booking.pk, actor=by, note=note, moderation=True)
     except InvalidTransition as exc:
         logger.info("offer not closed on suspension", extra={"booking": booking.pk, "reason": exc.detail})
         return False
