@@ -91,24 +91,29 @@ def _calendar(name: str) -> icalendar.Calendar:
 
 @lru_cache(maxsize=256)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
-    # Building a VTIMEZONE walks the zone's transitions (a few ms); zones and years repeat a lot.
-    return icalendar.Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
-                                        last_date=date(last_year, 1, 1)).to_ical()
+    """The serialised VTIMEZONE for ``tzid`` over those years (b"" if icalendar cannot describe it).
+
+    Building one walks the zone's transitions and serialising it folds many lines: a few ms each
+    time, for output that only depends on (zone, years). Cached as bytes and spliced in.
+    """
+    try:
+        return icalendar.Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
+                                            last_date=date(last_year, 1, 1)).to_ical()
+    except ValueError:
+        return b""
 
 
 def _finish(cal: icalendar.Calendar, bookings: list[Booking]) -> bytes:
-    if bookings:
-        # VTIMEZONE rules only for the years the events span (keeps the feed small), placed before
-        # the events that use them.
-        first_year = min(b.starts_at for b in bookings).year - 1
-        last_year = max(b.ends_at for b in bookings).year + 2
-        for tzid in sorted(cal.get_missing_tzids(), reverse=True):
-            try:
-                timezone = icalendar.Timezone.from_ical(_vtimezone(tzid, first_year, last_year))
-            except ValueError:  # a zone icalendar cannot describe: the TZID alone must do
-                continue
-            cal.subcomponents.insert(0, timezone)
-    return cal.to_ical()
+    body = cal.to_ical()
+    if not bookings:
+        return body
+    # VTIMEZONE rules only for the years the events span (keeps the feed small), placed before the
+    # events that use them. UTC needs none (icalendar writes it with Z).
+    first_year = min(b.starts_at for b in bookings).year - 1
+    last_year = max(b.ends_at for b in bookings).year + 2
+    zones = b"".join(_vtimezone(tzid, first_year, last_year) for tzid in sorted(cal.get_missing_tzids()))
+    at = body.find(b"BEGIN:VEVENT\r\n")
+    return body[:at] + zones + body[at:] if at >= 0 else body
 
 
 def feed_ics(bookings: Iterable[Booking], *, user, stamp: datetime) -> bytes:

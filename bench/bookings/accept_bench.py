@@ -256,7 +256,7 @@ def main() -> None:
     results["load_average_1m_after"] = round(load, 2)
     print(f"Machine: {os.cpu_count()} CPUs (1-min load average after the run: {load:.1f}); gunicorn {results['gunicorn']}; "
           "PostgreSQL and the clients on the same box")
-    print(f"One accept = {data['statements_per_accept']} SQL statements (incl. BEGIN/COMMIT and savepoints), "
+    print(f"One accept = {data['statements_per_accept']} SQL statements (savepoints included; BEGIN/COMMIT not counted), "
           "two notifications with an .ics, one Celery enqueue per notification")
     print(f"Accept throughput, {CLIENTS} concurrent clients on distinct musicians: {rate:.0f} accepts/s "
           f"({len(latencies)} accepts, {failures} failures)")
