@@ -256,7 +256,8 @@ def allowed_actions(booking: Booking, user, now) -> list[str]:
     elif status == Booking.Status.COUNTERED and is_producer and now < booking.starts_at:
         actions += ["accept", "decline"]
     elif status == Booking.Status.ACCEPTED:
-        if (is_musician or is_producer or user.is_staff) and now < booking.ends_at:
+        may_cancel = is_musician or is_producer or (user.is_staff and user.has_perm("bookings.change_booking"))
+        if may_cancel and now < booking.ends_at:
             actions.append("cancel")
         if is_producer and now >= booking.ends_at:
             actions.append("complete")
