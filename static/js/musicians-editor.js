@@ -138,13 +138,18 @@
         messages.forEach((rowErrors, index) => {
           for (const [name, rowMessages] of Object.entries(rowErrors || {})) {
             const input = rows[index] && $(`[data-name="${name}"]`, rows[index]);
-            if (input) first = first || attachError(input, rowMessages, `${field}-${index}-${name}`);
+            if (input) {
+              const marked = attachError(input, rowMessages, `${field}-${index}-${name}`);
+              first = first || marked;
+            }
           }
         });
       } else {
         const input = $(`[name="${CSS.escape(field)}"]`, form) || list;
-        if (input) first = first || attachError(input, messages, field);
-        else {
+        if (input) {
+          const marked = attachError(input, messages, field);
+          first = first || marked;
+        } else {
           const anchor = $(".mus-save", form);
           const p = document.createElement("p");
           p.className = "error";

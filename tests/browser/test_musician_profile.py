@@ -72,6 +72,16 @@ def test_musician_edits_profile_on_a_phone_and_a_producer_finds_it(live_server, 
     location.get_by_role("button", name="Save location").click()
     expect(location.locator("[data-state]")).to_contain_text("Saved at")
 
+    # Unavailability: every missing field is named at once, then a one-off block is added.
+    availability = page.locator("#s-availability")
+    availability.get_by_role("button", name="Add unavailable time").click()
+    expect(availability.locator("#err-starts_at")).to_be_visible()
+    expect(availability.locator("#err-ends_at")).to_be_visible()
+    availability.get_by_label("From", exact=True).first.fill("2031-05-04T10:00")
+    availability.get_by_label("Until", exact=True).first.fill("2031-05-04T18:00")
+    availability.get_by_role("button", name="Add unavailable time").click()
+    expect(availability.locator("[data-blocks] li")).to_contain_text("Sun 04 May 2031 10:00–18:00 (Europe/London)")
+
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("heading", name="Status: Waiting for review")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
