@@ -54,7 +54,7 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Cancel selected accepted bookings (staff cancellation, no late fee)")
+    @admin.action(description="Cancel selected accepted bookings (staff cancellation, no late fee)", permissions=["change"])
     def cancel_selected(self, request, queryset):
         done = 0
         for booking_id in queryset.values_list("pk", flat=True):

@@ -106,3 +106,20 @@ def test_the_exclusion_constraint_alone_stops_a_race_without_any_lock(setup):
     assert len(winners) == 1, results
     assert len(losers) == THREADS - 1
     assert all(getattr(exc.__cause__, "pgcode", None) == "23P01" for exc in losers)
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_one_offer(setup):
+    producer, _musician, profile, venue = setup
+    body = {"musician": profile.pk, "instrument": "piano", "kind": "studio_session", "venue": venue.pk,
+            "starts_at": "2027-06-09T10:00", "ends_at": "2027-06-09T13:00"}
+
+    def post(_index):
+        client = APIClient()
+        client.force_authenticate(user=producer)
+        response = client.post("/api/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-storm-1")
+        return response.status_code, response.json().get("id")
+
+    results = run_together(8, post)
+    assert {status for status, _id in results} == {201}, results
+    assert len({booking_id for _status, booking_id in results}) == 1
+    assert Booking.objects.count() == 1

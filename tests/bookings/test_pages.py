@@ -229,3 +229,21 @@ def test_remote_recording_from_the_form_uses_the_chosen_zone(now, producer, prof
     booking = Booking.objects.get()
     assert booking.venue is None and booking.time_zone == "America/New_York"
     assert booking.local_starts_at.hour == 10
+
+
+def test_admin_lists_shows_and_cancels_through_the_service(now, producer, musician, profile, venue, make_user):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    admin_user = make_user(staff=True, is_superuser=True)
+    booking = offer(producer, profile, venue=venue, starts_at=now + timedelta(days=3))
+    services.booking_accept(booking_id=booking.pk, actor=musician)
+    client = logged_in(admin_user)
+    assert client.get("/admin/bookings/booking/").status_code == 200
+    page = client.get(f"/admin/bookings/booking/{booking.pk}/change/")
+    assert page.status_code == 200 and "accept" in page.content.decode()
+    assert client.get("/admin/bookings/venue/").status_code == 200
+    response = client.post("/admin/bookings/booking/", {"action": "cancel_selected", ACTION_CHECKBOX_NAME: [booking.pk]})
+    assert response.status_code == 302
+    stored = Booking.objects.get(pk=booking.pk)
+    assert stored.status == "cancelled" and stored.cancelled_by == admin_user
+    assert stored.events.last().action == "cancel"
