@@ -140,3 +140,20 @@ def test_remote_booking_event_has_no_venue(now, client_for, api_client, producer
     [event] = events(fetch(api_client, feed_url(client_for(musician)))).values()
     assert str(event["LOCATION"]) == "Remote recording"
     assert event["DTSTART"].params["TZID"] == "Asia/Tokyo"
+
+
+def test_confirmation_emails_really_go_out_with_the_ics(now, producer, musician, profile, venue, eager_celery,
+                                                        django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    booking = offer(producer, profile, venue=venue, starts_at=now + timedelta(days=3))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_accept(booking_id=booking.pk, actor=musician)
+    confirmations = [m for m in mail.outbox if "Confirmed" in m.subject]
+    assert sorted(m.to[0] for m in confirmations) == sorted([producer.email, musician.email])
+    for message in confirmations:
+        [(filename, content, mimetype)] = message.attachments
+        assert filename.endswith(".ics") and mimetype == "text/calendar"
+        [event] = icalendar.Calendar.from_ical(content).walk("VEVENT")
+        assert str(event["UID"]) == f"booking-{booking.pk}@127.0.0.1"
