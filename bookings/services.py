@@ -122,6 +122,12 @@ def musician_lock(*, musician_id: int) -> MusicianProfile:
     return profile
 
 
+def _system_lock(musician_id: int) -> None:
+    """The musician lock for time-driven transitions: same order, but a missing profile (deleted
+    by an admin) must not leave an offer unexpirable or a gig uncompletable forever."""
+    MusicianProfile.objects.select_for_update().filter(user_id=musician_id).first()
+
+
 def _lock_booking(booking_id: int) -> Booking:
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -982,7 +988,10 @@ def booking_complete(*, booking_id: int, actor=None) -> Booking:
         musician_id = Booking.objects.filter(pk=booking_id).values_list("musician_id", flat=True).first()
         if musician_id is None:
             raise NotFound("No such booking.")
-    musician_lock(musician_id=musician_id)
+    if actor is None:
+        _system_lock(musician_id)
+    else:
+        musician_lock(musician_id=musician_id)
     booking = _lock_booking(booking_id)
     if actor is not None:
         _require_role(booking, actor, "producer", "complete")
@@ -1004,7 +1013,7 @@ def booking_expire(*, booking_id: int) -> Booking | None:
     musician_id = Booking.objects.filter(pk=booking_id).values_list("musician_id", flat=True).first()
     if musician_id is None:
         return None
-    musician_lock(musician_id=musician_id)
+    _system_lock(musician_id)
     booking = _lock_booking(booking_id)
     now = clock.now()
     if booking.status != Status.OFFERED or now < booking.expires_at:
@@ -1020,7 +1029,7 @@ def booking_counter_lapse(*, booking_id: int) -> Booking | None:
     musician_id = Booking.objects.filter(pk=booking_id).values_list("musician_id", flat=True).first()
     if musician_id is None:
         return None
-    musician_lock(musician_id=musician_id)
+    _system_lock(musician_id)
     booking = _lock_booking(booking_id)
     now = clock.now()
     if booking.status != Status.COUNTERED or now < booking.starts_at:
@@ -1047,18 +1056,24 @@ def bookings_sweep(*, limit: int = 500) -> dict[str, int]:
     """
     now = clock.now()
     counts = {"expired": 0, "counters_lapsed": 0, "completed": 0}
-    for booking_id in _due_ids(Booking.objects.filter(status=Status.OFFERED, expires_at__lte=now), limit):
-        booking = booking_expire(booking_id=booking_id)
-        counts["expired"] += booking is not None and booking.status == Status.EXPIRED
-    for booking_id in _due_ids(Booking.objects.filter(status=Status.COUNTERED, starts_at__lte=now), limit):
-        booking = booking_counter_lapse(booking_id=booking_id)
-        counts["counters_lapsed"] += booking is not None and booking.status == Status.DECLINED
-    for booking_id in _due_ids(Booking.objects.filter(status=Status.ACCEPTED, ends_at__lte=now), limit):
-        try:
-            booking_complete(booking_id=booking_id)
-            counts["completed"] += 1
-        except InvalidTransition:
-            pass  # cancelled between the scan and the lock
+    steps = [
+        ("expired", Booking.objects.filter(status=Status.OFFERED, expires_at__lte=now), booking_expire, Status.EXPIRED),
+        ("counters_lapsed", Booking.objects.filter(status=Status.COUNTERED, starts_at__lte=now), booking_counter_lapse,
+         Status.DECLINED),
+        ("completed", Booking.objects.filter(status=Status.ACCEPTED, ends_at__lte=now),
+         lambda booking_id: booking_complete(booking_id=booking_id), Status.COMPLETED),
+    ]
+    for name, due, step, target in steps:
+        for booking_id in _due_ids(due, limit):
+            try:
+                booking = step(booking_id=booking_id)
+            except DomainError:
+                # Changed between the scan and the lock (e.g. cancelled), or unexpected: one bad row
+                # must not stop the sweep for everyone else.
+                logger.warning("booking sweep skipped a booking", extra={"booking": booking_id, "step": name},
+                               exc_info=True)
+                continue
+            counts[name] += booking is not None and booking.status == target
     OfferIdempotencyKey.objects.filter(created_at__lt=now - IDEMPOTENCY_KEY_TTL).delete()
     return counts
 

@@ -438,6 +438,18 @@ def test_sweep_expires_offers_lapses_counters_and_completes_gigs(producer, music
         services.booking_accept(booking_id=to_expire.pk, actor=musician)
 
 
+def test_sweep_still_expires_and_completes_when_the_profile_is_gone(producer, musician, profile, venue, start,
+                                                                     frozen_clock):
+    stale = offer(producer, profile, venue=venue, starts_at=start)
+    done = offer(producer, profile, venue=venue, starts_at=start + timedelta(hours=5))
+    services.booking_accept(booking_id=done.pk, actor=musician)
+    profile.delete()  # an admin removed the profile; the bookings stay
+    frozen_clock.set(start + timedelta(days=1))
+    assert services.bookings_sweep() == {"expired": 1, "counters_lapsed": 0, "completed": 1}
+    assert Booking.objects.get(pk=stale.pk).status == S.EXPIRED
+    assert Booking.objects.get(pk=done.pk).status == S.COMPLETED
+
+
 def test_expire_before_the_answer_by_time_is_a_no_op(offered):
     assert services.booking_expire(booking_id=offered.pk).status == S.OFFERED
 
