@@ -212,6 +212,11 @@ class Invitation(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True, help_text="The musician's note when declining.")
+    # A closing message owed to an invitee who was asked and did not answer ("filled, thank you",
+    # "cancelled"). Recorded in the transaction that closes the offer, written to the outbox just
+    # after it (see services.announce_notices), by the sweep if that step was lost.
+    notice = models.CharField(max_length=10, blank=True, default="")
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
     chair = models.OneToOneField(Chair, null=True, blank=True, on_delete=models.SET_NULL, related_name="winner_invitation")
     notification = models.ForeignKey(
         "notifications.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -237,6 +242,9 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["musician", "status"], name="gigreq_inv_musician_status"),
             models.Index(fields=["request", "status", "instrument", "position"], name="gigreq_inv_request_status"),
+            models.Index(
+                fields=["closed_at"], condition=Q(notice_sent_at__isnull=True) & ~Q(notice=""), name="gigreq_inv_notice_due"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -59,6 +59,9 @@ DISPATCH_CHUNK = 100
 # handed over again by the sweep; the conditional queued -> sent update makes repeats harmless.
 DISPATCH_GRACE = timedelta(seconds=60)
 STATS_WINDOW = timedelta(days=365)
+# Closing notices are written just after the transaction that records them; one still unwritten
+# after this long was lost (the process died in between) and the sweep writes it.
+NOTICE_GRACE = timedelta(seconds=60)
 
 
 # --- Errors -------------------------------------------------------------------------------------
@@ -181,13 +184,16 @@ def _deadline_for(request: GigRequest, now: datetime) -> datetime:
     return min(now + time_box(request, now), request.answer_by)
 
 
-def offer_link_path(invitation: Invitation, request: GigRequest) -> str:
+def offer_token(invitation: Invitation, request: GigRequest) -> str:
     # The link stays readable until the gig starts, so a late tap still learns "filled" or
     # "time ran out" instead of a bare "expired"; answering is governed by the deadline.
-    token = action_token_make(
+    return action_token_make(
         purpose=TOKEN_PURPOSE, subject_id=invitation.pk, user_id=invitation.musician_id, expires_at=request.starts_at
     )
-    return reverse("gigrequests:offer-link", kwargs={"token": token})
+
+
+def offer_link_path(invitation: Invitation, request: GigRequest) -> str:
+    return reverse("gigrequests:offer-link", kwargs={"token": offer_token(invitation, request)})
 
 
 # --- Posting a request ------------------------------------------------------------------------------
@@ -494,29 +500,40 @@ def _send(request: GigRequest, invitations: list[Invitation], now: datetime) -> 
     """Send queued invitations (caller holds the request lock, shared or exclusive). Returns how many went.
 
     Players who stopped matching (booked elsewhere, blocked the time, suspended) are withdrawn
-    instead, so a call list skips them.
+    instead, so a call list skips them. The rows are locked and re-read as still queued first, so
+    a duplicated dispatch (or a sweep racing a chunk) finds them sent and sends nothing.
     """
     if not invitations:
         return 0
+    queued = set(
+        Invitation.objects.select_for_update(of=("self",))
+        .filter(pk__in=[i.pk for i in invitations], status=IStatus.QUEUED)
+        .values_list("id", flat=True)
+    )
+    invitations = [i for i in invitations if i.pk in queued]
+    if not invitations:
+        return 0
     matching_now = _still_matching(request, invitations)
+    skipped = [i.pk for i in invitations if i.musician_id not in matching_now]
+    if skipped:
+        Invitation.objects.filter(pk__in=skipped).update(
+            status=IStatus.WITHDRAWN, reason=Invitation.Reason.NOT_FREE, closed_at=now
+        )
     deadline = _deadline_for(request, now)
-    sent = 0
+    link_prefix = reverse("gigrequests:offer-link", kwargs={"token": "T"})[:-2]
+    sent = []
     for invitation in invitations:
         if invitation.musician_id not in matching_now:
-            Invitation.objects.filter(pk=invitation.pk, status=IStatus.QUEUED).update(
-                status=IStatus.WITHDRAWN, reason=Invitation.Reason.NOT_FREE, closed_at=now
-            )
-            continue
-        # Conditional: a duplicate dispatch finds it already sent and sends nothing.
-        if not Invitation.objects.filter(pk=invitation.pk, status=IStatus.QUEUED).update(
-            status=IStatus.SENT, sent_at=now, deadline=deadline
-        ):
             continue
         invitation.status, invitation.sent_at, invitation.deadline = IStatus.SENT, now, deadline
-        notification = messages.notify_invitation(invitation, request, link_path=offer_link_path(invitation, request))
-        Invitation.objects.filter(pk=invitation.pk).update(notification=notification)
-        sent += 1
-    return sent
+        invitation.notification = messages.notify_invitation(
+            invitation, request, link_path=f"{link_prefix}{offer_token(invitation, request)}/"
+        )
+        sent.append(invitation)
+    # Two statements for the whole batch (the rows are locked above).
+    Invitation.objects.filter(pk__in=[i.pk for i in sent]).update(status=IStatus.SENT, sent_at=now, deadline=deadline)
+    Invitation.objects.bulk_update(sent, ["notification"])
+    return len(sent)
 
 
 def _advance(request: GigRequest, now: datetime) -> None:
@@ -680,12 +697,22 @@ def gig_requests_sweep(*, limit: int = 200) -> int:
         GigRequest.objects.filter(status=RStatus.OPEN, next_step_at__lte=now)
         .order_by("next_step_at", "id").values_list("id", flat=True)[:limit]
     )
+    # Closing notices recorded but not written (the process died between the two transactions).
+    unannounced = list(
+        Invitation.objects.filter(notice_sent_at__isnull=True, closed_at__lte=now - NOTICE_GRACE)
+        .exclude(notice="").order_by().values_list("request_id", flat=True).distinct()[:limit]
+    )
     for request_id in due:
         try:
             gig_request_advance(request_id=request_id)
         except Exception:  # one broken request must not stop the sweep for the others
             logger.exception("gig request sweep failed", extra={"gig_request": request_id})
-    return len(due)
+    for request_id in unannounced:
+        try:
+            announce_notices(request_id=request_id)
+        except Exception:
+            logger.exception("gig request notices failed", extra={"gig_request": request_id})
+    return len(due) + len(unannounced)
 
 
 # --- Answering ------------------------------------------------------------------------------------------
@@ -788,46 +815,69 @@ def invitation_accept(*, invitation_id: int, actor=None, token: ActionToken | No
         _after_fill(request, invitation.instrument_id, now)
         response_stats_refresh(musician_ids=[invitation.musician_id], now=now)
     logger.info("gig chair filled", extra={"gig_request": request.pk, "invitation": invitation.pk})
+    _announce_after_commit(request.pk)
     return invitation
 
 
-def _close_pending(request: GigRequest, invitations: list[Invitation], reason: str, now: datetime) -> list[int]:
-    """Withdraw pending invitations and tell each invitee who was asked and has not answered.
+def _close_pending(request: GigRequest, reason: str, now: datetime, *, instrument_id: int | None = None) -> list[int]:
+    """Close what is still pending (of one instrument, or all) and record the closing notices owed.
 
-    Returns the musicians whose offer turned out to have timed out (their stats change).
+    Pending offers already past their deadline become timed out, the rest withdrawn. Everyone who
+    was sent an offer and did not answer is owed one notice (``reason``: filled or cancelled), sent
+    by ``announce_notices`` after this transaction, so the lock this runs under is not held while
+    dozens of messages are written. A handful of statements, however many invitees. Returns the
+    musicians whose offer timed out (their response stats change).
     """
-    timed_out_musicians = []
-    for invitation in invitations:
-        was_sent = invitation.sent_at is not None
-        if invitation.status in Invitation.PENDING_STATUSES:
-            timed_out = invitation.effective_status(now) == IStatus.TIMED_OUT
-            Invitation.objects.filter(pk=invitation.pk, status=invitation.status).update(
-                status=IStatus.TIMED_OUT if timed_out else IStatus.WITHDRAWN,
-                reason="" if timed_out else reason,
-                closed_at=invitation.deadline if timed_out else now,
-            )
-            if timed_out:
-                timed_out_musicians.append(invitation.musician_id)
-        if was_sent and invitation.answered_at is None:
-            if reason == Invitation.Reason.FILLED:
-                messages.notify_filled(invitation, request)
-            elif reason == Invitation.Reason.CANCELLED:
-                messages.notify_cancelled(invitation, request)
-    return timed_out_musicians
+    scope = Invitation.objects.filter(request=request)
+    if instrument_id is not None:
+        scope = scope.filter(instrument_id=instrument_id)
+    scope.filter(sent_at__isnull=False, answered_at__isnull=True, notice="").exclude(
+        status__in=[IStatus.ACCEPTED, IStatus.DECLINED]
+    ).update(notice=reason)
+    late = scope.filter(status__in=Invitation.OPEN_STATUSES, deadline__lte=now)
+    timed_out = list(late.values_list("musician_id", flat=True))
+    late.update(status=IStatus.TIMED_OUT, closed_at=F("deadline"))
+    scope.filter(status__in=Invitation.PENDING_STATUSES).update(status=IStatus.WITHDRAWN, reason=reason, closed_at=now)
+    return timed_out
+
+
+def announce_notices(*, request_id: int) -> int:
+    """Write the closing notices owed for one request to the outbox (once each). Returns how many.
+
+    Runs in its own short transaction right after the one that recorded them; rows another
+    announcer holds are skipped (it is sending them).
+    """
+    with transaction.atomic():
+        owed = list(
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(request_id=request_id, notice_sent_at__isnull=True)
+            .exclude(notice="")
+            .select_related("musician", "instrument", "request__producer", "request__venue")
+            .order_by("id")
+        )
+        for invitation in owed:
+            if invitation.notice == Invitation.Reason.FILLED:
+                messages.notify_filled(invitation, invitation.request)
+            else:
+                messages.notify_cancelled(invitation, invitation.request)
+        Invitation.objects.filter(pk__in=[i.pk for i in owed]).update(notice_sent_at=clock.now())
+    return len(owed)
+
+
+def _announce_after_commit(request_id: int) -> None:
+    # The answer already committed; a failure here must not turn it into an error for the caller.
+    # The sweep writes whatever is still owed a minute later.
+    try:
+        announce_notices(request_id=request_id)
+    except Exception:
+        logger.exception("gig request notices deferred to the sweep", extra={"gig_request": request_id})
 
 
 def _after_fill(request: GigRequest, instrument_id: int, now: datetime) -> None:
     open_chairs = _open_chairs(request)
     if instrument_id not in open_chairs:
         # Everyone else asked for this instrument hears it is filled; nobody else is asked.
-        others = list(
-            Invitation.objects.select_for_update(of=("self",))
-            .filter(request=request, instrument_id=instrument_id)
-            .filter(Q(status__in=Invitation.PENDING_STATUSES) | Q(status=IStatus.TIMED_OUT))
-            .select_related("musician", "instrument")
-            .order_by("id")
-        )
-        timed_out = _close_pending(request, others, Invitation.Reason.FILLED, now)
+        timed_out = _close_pending(request, Invitation.Reason.FILLED, now, instrument_id=instrument_id)
         response_stats_refresh(musician_ids=timed_out, now=now)
     if not open_chairs:
         request.status = RStatus.FILLED
@@ -904,14 +954,7 @@ def gig_request_cancel(*, request_id: int, actor, reason: str = "") -> GigReques
         status = request.effective_status(now)
         if status != RStatus.OPEN:
             raise InvalidTransition(f"A {status} request cannot be cancelled.", code="invalid_transition")
-        pending = list(
-            Invitation.objects.select_for_update(of=("self",))
-            .filter(request=request)
-            .filter(Q(status__in=Invitation.PENDING_STATUSES) | Q(status=IStatus.TIMED_OUT))
-            .select_related("musician", "instrument")
-            .order_by("id")
-        )
-        timed_out = _close_pending(request, pending, Invitation.Reason.CANCELLED, now)
+        timed_out = _close_pending(request, Invitation.Reason.CANCELLED, now)
         response_stats_refresh(musician_ids=timed_out, now=now)
         request.status = RStatus.CANCELLED
         request.cancelled_at = now
@@ -919,6 +962,7 @@ def gig_request_cancel(*, request_id: int, actor, reason: str = "") -> GigReques
         request.next_step_at = None
         request.updated_at = now
         request.save(update_fields=["status", "cancelled_at", "cancel_reason", "next_step_at", "updated_at"])
+    _announce_after_commit(request.pk)
     return request
 
 

@@ -173,3 +173,21 @@ def test_cancel_tells_the_player_who_was_asked_and_stops_the_list(now, producer,
         services.invitation_accept(invitation_id=ordered(request)[0].pk, actor=three[0].user)
     request.refresh_from_db()
     assert request.status == GigRequest.Status.CANCELLED and request.next_step_at is None
+
+
+def test_a_closing_notice_lost_between_transactions_is_written_by_the_sweep_once(now, producer, venue, three):
+    request = post(producer, venue, strategy="broadcast")
+    winner, other, third = ordered(request)
+    services.invitation_accept(invitation_id=winner.pk, actor=winner.musician)
+    assert Notification.objects.filter(recipient=other.musician, kind="gig_request_filled").count() == 1
+    # As if the process died after the accept committed and before its notices were written:
+    Notification.objects.filter(recipient=third.musician, kind="gig_request_filled").delete()
+    Invitation.objects.filter(pk=third.pk).update(notice_sent_at=None)
+
+    services.gig_requests_sweep()  # too early: the answerer's own process may still be writing it
+    assert not Notification.objects.filter(recipient=third.musician, kind="gig_request_filled").exists()
+    now.advance(services.NOTICE_GRACE)
+    services.gig_requests_sweep()
+    services.gig_requests_sweep()
+    assert Notification.objects.filter(recipient=third.musician, kind="gig_request_filled").count() == 1
+    assert Notification.objects.filter(recipient=other.musician, kind="gig_request_filled").count() == 1
