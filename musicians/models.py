@@ -128,6 +128,12 @@ class MusicianProfile(models.Model):
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
 
+    # --- Maintained by short-notice requests (bookings.requests): how fast offers are answered ---
+    response_rate = models.FloatField(
+        null=True, blank=True, help_text="Share of short-notice offers answered in the last 12 months (0-1)."
+    )
+    median_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+
     # --- Derived, kept in step by save(): search helpers -------------------------------------
     # The lat/lng rectangle the musician's travel radius covers. A venue outside it is out of
     # reach, so the search prunes with this box (GiST-indexed on PostgreSQL) before the exact
