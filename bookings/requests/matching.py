@@ -33,7 +33,7 @@ from django.db.models import Count, Q
 
 from bookings import fees
 from bookings.models import Booking
-from bookings.requests.models import Favourite, GigRequest, ResponseStats
+from bookings.requests.models import Favourite, GigRequest
 from musicians import selectors as musician_selectors
 from musicians.models import Instrument, MusicianProfile
 
@@ -159,7 +159,7 @@ def _base_queryset(slot: Slot, exclude_musician_ids):
     if exclude_musician_ids:
         qs = qs.exclude(user_id__in=list(exclude_musician_ids))
     columns = ["id", "user_id", "stage_name", "user__full_name", "currency", "hourly_rate", "live_rate",
-               "minimum_call_hours", "rating_avg", "rating_count"]
+               "minimum_call_hours", "rating_avg", "rating_count", "response_rate", "median_response_seconds"]
     if near is not None:
         columns.append("distance_km")
     # The search's prefetches are for its result page; here only these columns are read.
@@ -228,24 +228,17 @@ def favourite_positions(*, producer_id: int, instrument_id: int) -> dict[int, in
 def match_candidates(*, slot: Slot, now: datetime, exclude_musician_ids=(), limit: int | None = None) -> list[Candidate]:
     """Every matching musician for ``slot``, favourites first then by score; at most ``limit``.
 
-    Queries: the search (1), favourites (1), past gigs (1), response stats (1).
+    Queries: the search (1, response stats are on the profile), favourites (1), past gigs (1).
     """
     rows = list(_base_queryset(slot, exclude_musician_ids))
     favourites = favourite_positions(producer_id=slot.producer_id, instrument_id=slot.instrument.pk)
     user_ids = [row["user_id"] for row in rows]
     history = past_gig_counts(producer_id=slot.producer_id, musician_ids=user_ids, now=now) if rows else {}
-    stats = {
-        s["musician_id"]: s
-        for s in ResponseStats.objects.filter(musician_id__in=user_ids).values(
-            "musician_id", "response_rate", "median_response_seconds"
-        )
-    } if rows else {}
     candidates: list[Candidate] = []
     for row in rows:
         published = _published_amount(row, slot)
         if published is None or published > slot.ceiling:
             continue
-        stat = stats.get(row["user_id"], {})
         candidate = Candidate(
             profile_id=row["id"],
             musician_id=row["user_id"],
@@ -256,8 +249,8 @@ def match_candidates(*, slot: Slot, now: datetime, exclude_musician_ids=(), limi
             favourite_position=favourites.get(row["user_id"]),
             distance_km=row.get("distance_km"),
             past_gigs=history.get(row["user_id"], 0),
-            response_rate=stat.get("response_rate"),
-            median_response_seconds=stat.get("median_response_seconds"),
+            response_rate=row["response_rate"],
+            median_response_seconds=row["median_response_seconds"],
             rating=row["rating_avg"] if row["rating_count"] else None,
         )
         candidate.score = _component_scores(candidate, slot)

@@ -844,12 +844,13 @@ def _close_pending(request: GigRequest, reason: str, now: datetime, *, instrumen
 def announce_notices(*, request_id: int) -> int:
     """Write the closing notices owed for one request to the outbox (once each). Returns how many.
 
-    Runs in its own short transaction right after the one that recorded them; rows another
-    announcer holds are skipped (it is sending them).
+    Runs in its own short transaction right after the one that recorded them. Rows are locked in
+    id order and re-read: a second announcer (the sweep) waits, then finds them sent. Not
+    SKIP LOCKED: a rival's accept briefly locks its own invitation, and its notice is owed now.
     """
     with transaction.atomic():
         owed = list(
-            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            Invitation.objects.select_for_update(of=("self",))
             .filter(request_id=request_id, notice_sent_at__isnull=True)
             .exclude(notice="")
             .select_related("musician", "instrument", "request__producer", "request__venue")
@@ -1094,6 +1095,8 @@ def favourite_move(*, producer, favourite_id: int, position: int) -> Favourite:
 def response_stats_refresh(*, musician_ids, now: datetime | None = None) -> None:
     """Recompute answer rate and median answer time for these musicians (last 12 months).
 
+    Writes ``ResponseStats`` (with the counts) and the two figures on ``MusicianProfile``.
+
     Counted: offers that were sent and then accepted, declined or timed out. Withdrawn offers
     (filled or cancelled before the player's time was up) are left out: the player had no fair
     chance to answer. Median answer time is over accepted and declined offers.
@@ -1125,3 +1128,11 @@ def response_stats_refresh(*, musician_ids, now: datetime | None = None) -> None
         stats, update_conflicts=True, unique_fields=["musician"],
         update_fields=["offers_counted", "answered", "response_rate", "median_response_seconds", "updated_at"],
     )
+    # Denormalised onto the profile: the public page shows them and the ranking reads them with
+    # the search row, at no extra query.
+    by_musician = {stat.musician_id: stat for stat in stats}
+    profiles = list(MusicianProfile.objects.filter(user_id__in=ids).only("id", "user_id"))
+    for profile in profiles:
+        profile.response_rate = by_musician[profile.user_id].response_rate
+        profile.median_response_seconds = by_musician[profile.user_id].median_response_seconds
+    MusicianProfile.objects.bulk_update(profiles, ["response_rate", "median_response_seconds"])

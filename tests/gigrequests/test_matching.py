@@ -143,14 +143,14 @@ def test_the_producer_is_never_their_own_candidate(now, make_user, players):
     assert names(preview(both, studio)) == ["Someone"]
 
 
-def test_matching_a_slot_is_four_queries(now, producer, venue, players, django_assert_num_queries):
+def test_matching_a_slot_is_three_queries(now, producer, venue, players, django_assert_num_queries):
     for _ in range(5):
         players(lat_lng=NEAR)
     slot = matching.Slot(producer_id=producer.pk, instrument=Instrument.objects.get(slug="bass-guitar"),
                          kind="studio_session", starts_at=GIG_START, ends_at=GIG_START + timedelta(hours=3),
                          venue_point=(venue.latitude, venue.longitude), currency="GBP", fee_basis="hourly",
                          rate=Decimal("50"), max_rate=None)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(matching.match_candidates(slot=slot, now=services.clock.now())) == 5
 
 
@@ -164,3 +164,32 @@ def test_favourite_lists_keep_their_order(now, producer, players):
     assert services.favourite_add(producer=producer, musician_profile_id=a.pk, instrument="bass-guitar") == favs[0]
     with pytest.raises(services.NotFound):
         services.favourite_remove(producer=a.user, favourite_id=favs[0].pk)
+
+
+def test_players_who_answer_fast_rank_higher_and_their_profile_says_so(now, producer, venue, players, client):
+    slow, fast = players("Slow", lat_lng=NEAR), players("Fast", lat_lng=NEAR)
+    first = services.gig_request_create(producer=producer, data=gig_data(venue, strategy="broadcast"))
+    by_player = {i.musician_id: i for i in first.invitations.all()}
+    now.advance(timedelta(minutes=2))
+    services.invitation_decline(invitation_id=by_player[fast.user_id].pk, actor=fast.user)
+    services.gig_request_cancel(request_id=first.pk, actor=producer)
+    # A second offer: Fast declines it in two minutes again, Slow lets it run out.
+    later = GIG_START + timedelta(days=1)
+    second = services.gig_request_create(producer=producer, data=gig_data(
+        venue, strategy="broadcast", starts_at=later, ends_at=later + timedelta(hours=2), answer_by=later - timedelta(hours=20)))
+    now.advance(timedelta(minutes=2))
+    services.invitation_decline(invitation_id=second.invitations.get(musician=fast.user).pk, actor=fast.user)
+    now.set(later - timedelta(hours=20))
+    services.gig_requests_sweep()
+
+    fast.refresh_from_db()
+    slow.refresh_from_db()
+    assert (fast.response_rate, fast.median_response_seconds) == (1.0, 120)
+    assert (slow.response_rate, slow.median_response_seconds) == (0.0, None)
+    ranked = preview(producer, venue, starts_at=later + timedelta(days=1), ends_at=later + timedelta(days=1, hours=2),
+                     answer_by=later + timedelta(hours=20))
+    assert names(ranked) == ["Fast", "Slow"]
+    assert "answers 100% of offers" in ranked["groups"][0]["candidates"][0].reasons
+    page = client.get(f"/musicians/{fast.pk}/").content.decode()
+    assert "Answers 100% of short-notice offers, usually within 2 min." in page
+    assert second.invitations.count() == 2

@@ -174,6 +174,10 @@ def test_response_stats_count_answers_and_misses(now, producer, venue, players):
     assert (stats[quick.user_id].response_rate, stats[quick.user_id].median_response_seconds) == (1.0, 90)
     assert (stats[slow.user_id].response_rate, stats[slow.user_id].median_response_seconds) == (0.0, None)
     assert stats[slow.user_id].offers_counted == 1
+    quick.refresh_from_db()
+    slow.refresh_from_db()
+    assert (quick.response_rate, quick.median_response_seconds) == (1.0, 90)
+    assert (slow.response_rate, slow.median_response_seconds) == (0.0, None)
 
 
 def test_withdrawn_offers_do_not_count_against_a_player(now, producer, venue, players):
