@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from bookings.models import Booking
@@ -44,6 +45,11 @@ def logged_in(contexts, live_server, client, user, **context_args):
     context = contexts(**context_args)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     return context
+
+
+def serious_violations(page):
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']}" for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
 
 
 def invitee(page, name):
@@ -83,6 +89,7 @@ def test_producer_fills_a_chair_from_a_call_list_while_players_answer_on_their_p
     desk.get_by_role("button", name="Move Cat Bass down").click()
     expect(candidates.nth(2)).to_contain_text("Cat Bass")
     expect(desk.locator("#preview-summary")).to_contain_text("each player has 10 minutes")
+    assert serious_violations(desk) == []
     desk.get_by_role("button", name="Send the request").click()
 
     expect(desk).to_have_url(re.compile(r"/requests/\d+/$"))
@@ -96,11 +103,14 @@ def test_producer_fills_a_chair_from_a_call_list_while_players_answer_on_their_p
     expect(phone.get_by_role("heading", name="Bass guitar for Pat Producer")).to_be_visible()
     expect(phone.locator(".answer-by")).to_contain_text("Answer by Tue 01 Jun, 21:10")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert serious_violations(phone) == []
     expect(invitee(desk, "Ann Bass")).to_have_text("Seen", timeout=10000)
+    phone.get_by_label("Note for Pat Producer if you decline (optional)").fill("In Leeds tomorrow, sorry")
     phone.get_by_role("button", name="Decline").click()
     expect(phone.locator("#offer-status")).to_contain_text("You declined this offer")
 
     expect(invitee(desk, "Ann Bass")).to_have_text("Declined", timeout=10000)
+    expect(desk.locator("[data-invitation]", has_text="Ann Bass")).to_contain_text("In Leeds tomorrow, sorry")
     expect(invitee(desk, "Ben Bass")).to_have_text("Delivered", timeout=15000)
 
     # Ben never answers: his ten minutes pass and beat's sweep (run here on the worker) moves on.
@@ -125,6 +135,7 @@ def test_producer_fills_a_chair_from_a_call_list_while_players_answer_on_their_p
     producer_phone.goto(desk.url)
     expect(invitee(producer_phone, "Cat Bass")).to_have_text("Accepted")
     assert producer_phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert serious_violations(producer_phone) == []
 
     wait_for(all_delivered, message="every message delivered")
     assert Booking.objects.get().musician == cat.user
