@@ -11,7 +11,7 @@
    booking interval over the slot), quoting in EUR, or playing other instruments next door.
 2. Matching: ``matching.match_candidates`` for the slot, cold once and then 9 warm runs (the
    producer's POST runs it once per instrument).
-3. Starts two Celery worker processes (``--concurrency=1`` each) with the file email backend and the
+3. Starts two Celery worker processes (``--concurrency=1`` each, or ``--concurrency N``) with the file email backend and the
    file SMS backend writing to a temporary folder, then POSTs the broadcast through the real API
    (``/api/gig-requests/``, Django test client in this process) and polls the database: time to the
    POST's answer, to the 1,000th invitation written to the outbox (Notification rows), and to the
@@ -182,7 +182,7 @@ def time_matching(producer, venue) -> list[float]:
     return timings
 
 
-def start_workers(mail_dir: Path, sms_dir: Path) -> list[subprocess.Popen]:
+def start_workers(mail_dir: Path, sms_dir: Path, concurrency: int) -> list[subprocess.Popen]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": f"{HERE}:{ROOT}",
            "EMAIL_URL": f"filemail:///{mail_dir}", "SMS_BACKEND": "gigbook.notifications.sms.FileSMSBackend",
            "SMS_FILE_PATH": str(sms_dir)}
@@ -191,7 +191,7 @@ def start_workers(mail_dir: Path, sms_dir: Path) -> list[subprocess.Popen]:
         log_file = open(mail_dir.parent / f"{name}.log", "w")  # noqa: SIM115 - the worker's for its lifetime
         workers.append(subprocess.Popen(
             [str(Path(sys.executable).with_name("celery")), "-A", "gigbook", "worker", "--loglevel=WARNING",
-             "--concurrency=1", "--pool=prefork", f"--hostname={name}@%h", "--without-gossip", "--without-mingle"],
+             f"--concurrency={concurrency}", "--pool=prefork", f"--hostname={name}@%h", "--without-gossip", "--without-mingle"],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         ))
     from gigbook.celery import app
@@ -248,6 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profiles", type=int, default=100000)
     parser.add_argument("--keep-data", action="store_true", help="reuse the database of a previous run")
+    parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker (two workers)")
     args = parser.parse_args()
 
     if args.keep_data:
@@ -279,14 +280,15 @@ def main() -> None:
     from gigbook.celery import app
 
     app.control.purge()
-    workers = start_workers(work / "mail", work / "sms")
+    workers = start_workers(work / "mail", work / "sms", args.concurrency)
     try:
         result = broadcast(producer, venue)
     finally:
         stop_workers(workers)
     emails = sum(1 for _ in (work / "mail").iterdir())
     texts = sum(1 for _ in (work / "sms").glob("*.json"))
-    print(f"Broadcast to {result['invited']} players (two Celery worker processes, file email + file SMS):")
+    print(f"Broadcast to {result['invited']} players (two Celery workers x {args.concurrency} pool process(es), "
+          "file email + file SMS):")
     print(f"  POST /api/gig-requests/ answered in      {result['response'] * 1000:.0f} ms")
     if result["outbox"] is not None:
         print(f"  last invitation in the outbox after      {result['outbox']:.2f} s")
