@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 
@@ -424,6 +424,20 @@ def gig_request_create(*, producer, data: dict[str, Any], idempotency_key: str =
         if existing is not None:
             existing.replayed = True
             return existing
+    try:
+        return _create(producer=producer, data=data, idempotency_key=idempotency_key)
+    except IntegrityError:
+        # The same Idempotency-Key posted twice at once: the other request won; answer with it.
+        existing = None
+        if idempotency_key:
+            existing = GigRequest.objects.filter(producer=producer, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        existing.replayed = True
+        return existing
+
+
+def _create(*, producer, data: dict[str, Any], idempotency_key: str) -> GigRequest:
     now = clock.now()
     invitees = data.get("invitees")
     with transaction.atomic():
@@ -1014,7 +1028,8 @@ def gig_request_widen(*, request_id: int, actor, data: dict[str, Any]) -> GigReq
             "chairs": [{"instrument": row["instrument__slug"], "count": row["n"]} for row in unfilled],
         }
         for key in ("answer_by", "max_rate", "strategy", "time_box_minutes", "max_invitees"):
-            if key in data:
+            # Leaving a field out (or sending null for the ceiling) keeps the old value.
+            if key in data and not (key == "max_rate" and data[key] is None):
                 new_data[key] = data[key]
         if "answer_by" not in data:
             raise _field_error("answer_by", "Give a new answer-by time.")

@@ -207,6 +207,7 @@ def test_cancel_and_widen(now, producer, venue, band, client_for):
     asked = {i["musician"]["profile_id"] for i in new["invitations"]}
     assert asked == {p.pk for p in band} - {first.musician.musician_profile.pk}
     assert {i["state"] for i in new["invitations"]} == {"sent"}
+    assert new["max_rate"] == "60.00"
     old = api.get(f"/api/gig-requests/{request.pk}/").json()
     assert old["widened_into"] == new["id"] and not old["can_widen"]
     assert api.post(f"/api/gig-requests/{request.pk}/widen/", {"answer_by": "2027-06-02T09:30"}, format="json").status_code == 409

@@ -82,3 +82,27 @@ def test_two_chairs_two_winners(now, producer, venue, players, eager_celery):
     assert Counter(outcomes.values()) == {"won": 2, "gig_filled": RACERS - 2}, outcomes
     assert Booking.objects.count() == 2
     assert Chair.objects.filter(request=request, booking__isnull=False).count() == 2
+
+
+def test_the_same_idempotency_key_posted_twice_at_once_makes_one_request(now, producer, venue, players):
+    from tests.gigrequests.factories import gig_data
+
+    players(lat_lng=(51.5300, -0.1700))
+    barrier = threading.Barrier(2)
+    made = []
+
+    def create():
+        try:
+            barrier.wait(timeout=30)
+            made.append(services.gig_request_create(producer=producer, data=gig_data(venue), idempotency_key="k-1").pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(made) == 2 and made[0] == made[1]
+    assert GigRequest.objects.count() == 1
+    assert Notification.objects.filter(kind="gig_request_offer").count() == 1
