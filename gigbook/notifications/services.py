@@ -116,20 +116,90 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
 
 
-def delivery_claim(*, delivery_id: int) -> bool:
-    """Take the delivery for sending. False when another worker has it or it is done.
+def _claimable(now) -> Q:
+    """Deliveries a worker may take: pending and due, or 'sending' past the lease.
 
-    A delivery left 'sending' longer than the lease belonged to a worker that died mid-send;
-    it may be claimed again.
+    A delivery left 'sending' longer than the lease belonged to a worker that died mid-send.
     """
-    now = clock.now()
     lease_expired = now - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
-    claimable = Q(status=Delivery.Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    claimable |= Q(status=Delivery.Status.SENDING, claimed_at__lt=lease_expired)
-    claimed = Delivery.objects.filter(claimable, pk=delivery_id).update(
+    due = Q(status=Delivery.Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    return due | Q(status=Delivery.Status.SENDING, claimed_at__lt=lease_expired)
+
+
+def delivery_claim(*, delivery_id: int) -> bool:
+    """Take one delivery for sending. False when another worker has it or it is done."""
+    now = clock.now()
+    claimed = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
         status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     return claimed == 1
+
+
+def _claim_for_notification(notification_id: int) -> tuple[list[Delivery], dict[str, str]]:
+    """Claim every due delivery of a notification in one short transaction.
+
+    Returns the claimed rows (with notification and recipient loaded) and the status of the
+    others. The claim is a conditional update on rows locked for the decision, so two workers
+    never both claim one; rows another worker holds right now are skipped.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("notification__recipient")
+            .filter(notification_id=notification_id)
+            .order_by("id")
+        )
+        due = [row for row in rows if _is_claimable(row, now)]
+        if due:
+            # Conditional as well, for SQLite (demo mode), which has no row locks.
+            updated = Delivery.objects.filter(_claimable(now), pk__in=[row.pk for row in due]).update(
+                status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+            if updated != len(due):
+                raise transaction.TransactionManagementError("delivery claimed concurrently")
+    due_ids = {row.pk for row in due}
+    claimed, others = [], {}
+    for row in rows:
+        if row.pk in due_ids:
+            row.status, row.claimed_at, row.attempts = Delivery.Status.SENDING, now, row.attempts + 1
+            claimed.append(row)
+        else:
+            others[row.channel] = row.status
+    return claimed, others
+
+
+def _is_claimable(delivery: Delivery, now) -> bool:
+    if delivery.status == Delivery.Status.PENDING:
+        return delivery.next_attempt_at is None or delivery.next_attempt_at <= now
+    lease_expired = now - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    return delivery.status == Delivery.Status.SENDING and delivery.claimed_at is not None and delivery.claimed_at < lease_expired
+
+
+def _send_claimed(delivery: Delivery) -> str:
+    """Send one claimed delivery and record a failure. Returns the status it ends in."""
+    try:
+        SENDERS[delivery.channel](delivery.notification)
+    except Exception as exc:  # any channel failure is recorded, never lost
+        transient = getattr(exc, "transient", True)
+        give_up = not transient or delivery.attempts >= MAX_ATTEMPTS
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.FAILED if give_up else Delivery.Status.PENDING,
+            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+            next_attempt_at=None if give_up else clock.now() + _backoff(delivery.attempts),
+        )
+        logger.warning(
+            "delivery failed",
+            extra={"delivery": delivery.pk, "channel": delivery.channel, "attempts": delivery.attempts, "final": give_up},
+        )
+        return Delivery.Status.FAILED if give_up else Delivery.Status.PENDING
+    return Delivery.Status.SENT
+
+
+def _mark_sent(delivery_ids: list[int]) -> None:
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids).update(status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
+        logger.info("deliveries sent", extra={"deliveries": delivery_ids})
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
@@ -141,31 +211,25 @@ def delivery_attempt(*, delivery_id: int) -> str:
     if not delivery_claim(delivery_id=delivery_id):
         return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
     delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
-    try:
-        SENDERS[delivery.channel](delivery.notification)
-    except Exception as exc:  # any channel failure is recorded, never lost
-        transient = getattr(exc, "transient", True)
-        give_up = not transient or delivery.attempts >= MAX_ATTEMPTS
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.FAILED if give_up else Delivery.Status.PENDING,
-            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-            next_attempt_at=None if give_up else clock.now() + _backoff(delivery.attempts),
-        )
-        logger.warning(
-            "delivery failed",
-            extra={"delivery": delivery_id, "channel": delivery.channel, "attempts": delivery.attempts, "final": give_up},
-        )
-        return Delivery.Status.FAILED if give_up else Delivery.Status.PENDING
-    Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
-    logger.info("delivery sent", extra={"delivery": delivery_id, "channel": delivery.channel})
-    return Delivery.Status.SENT
+    status = _send_claimed(delivery)
+    if status == Delivery.Status.SENT:
+        _mark_sent([delivery_id])
+    return status
 
 
 def notification_deliver(*, notification_id: int) -> dict[str, str]:
-    """Attempt every due delivery of a notification. Harmless when run twice."""
-    results = {}
-    for delivery_id, channel in Delivery.objects.filter(notification_id=notification_id).values_list("id", "channel"):
-        results[channel] = delivery_attempt(delivery_id=delivery_id)
+    """Attempt every due delivery of a notification. Harmless when run twice.
+
+    The claim commits before any network call; the successful sends are then recorded in one
+    statement (a worker dying in between leaves them 'sending' until the lease runs out).
+    """
+    claimed, results = _claim_for_notification(notification_id)
+    sent = []
+    for delivery in claimed:
+        results[delivery.channel] = _send_claimed(delivery)
+        if results[delivery.channel] == Delivery.Status.SENT:
+            sent.append(delivery.pk)
+    _mark_sent(sent)
     return results
 
 
