@@ -32,6 +32,45 @@ def _absolute(url: str) -> str:
     return f"{settings.SITE_URL}{url}"
 
 
+# Notifications written in one transaction reach the workers in batches of this many ids: a
+# broadcast to 1,000 players is 40 tasks, each claiming its deliveries in one statement.
+DELIVERY_BATCH_SIZE = 25
+
+
+class _CommitBatch:
+    """The ids of notifications written in one transaction, enqueued together after it commits."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.flushed = False
+
+    def flush(self) -> None:
+        from gigbook.notifications.tasks import deliver_notifications
+
+        self.flushed = True
+        for start in range(0, len(self.ids), DELIVERY_BATCH_SIZE):
+            deliver_notifications.delay(self.ids[start : start + DELIVERY_BATCH_SIZE])
+
+
+def _enqueue_after_commit(notification_id: int) -> None:
+    connection = transaction.get_connection()
+    batch = getattr(connection, "_gigbook_notification_batch", None)
+    # A batch whose callback is gone (its savepoint or transaction rolled back) or already ran
+    # is finished: start a new one with its own on_commit callback.
+    if (
+        batch is None
+        or batch.flushed
+        or not connection.in_atomic_block
+        or not any(callback == batch.flush for _sids, callback, _robust in connection.run_on_commit)
+    ):
+        batch = _CommitBatch()
+        connection._gigbook_notification_batch = batch
+        batch.ids.append(notification_id)
+        transaction.on_commit(batch.flush)  # outside a transaction this runs at once
+        return
+    batch.ids.append(notification_id)
+
+
 def notify(
     *,
     recipient,
@@ -49,8 +88,6 @@ def notify(
     phone number). With a ``dedupe_key`` the same event is written once per recipient: a second
     call returns the first notification and sends nothing.
     """
-    from gigbook.notifications.tasks import deliver_notification
-
     now = clock.now()
     if dedupe_key:
         existing = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).first()
@@ -81,7 +118,7 @@ def notify(
         [Delivery(notification=notification, channel=channel, created_at=now) for channel in channels]
     )
     if channels:
-        transaction.on_commit(lambda: deliver_notification.delay(notification.id))
+        _enqueue_after_commit(notification.id)
     return notification
 
 
@@ -135,19 +172,19 @@ def delivery_claim(*, delivery_id: int) -> bool:
     return claimed == 1
 
 
-def _claim_for_notification(notification_id: int) -> tuple[list[Delivery], dict[str, str]]:
-    """Claim every due delivery of a notification in one short transaction.
+def _claim_for_notifications(notification_ids: list[int]) -> tuple[list[Delivery], dict[int, dict[str, str]]]:
+    """Claim every due delivery of these notifications in one short transaction.
 
-    Returns the claimed rows (with notification and recipient loaded) and the status of the
-    others. The claim is a conditional update on rows locked for the decision, so two workers
-    never both claim one; rows another worker holds right now are skipped.
+    Returns the claimed rows (with notification and recipient loaded) and, per notification, the
+    status of the channels not claimed. The claim is a conditional update on rows locked for the
+    decision, so two workers never both claim one; rows another worker holds are skipped.
     """
     now = clock.now()
     with transaction.atomic():
         rows = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("notification__recipient")
-            .filter(notification_id=notification_id)
+            .filter(notification_id__in=notification_ids)
             .order_by("id")
         )
         due = [row for row in rows if _is_claimable(row, now)]
@@ -159,13 +196,14 @@ def _claim_for_notification(notification_id: int) -> tuple[list[Delivery], dict[
             if updated != len(due):
                 raise transaction.TransactionManagementError("delivery claimed concurrently")
     due_ids = {row.pk for row in due}
-    claimed, others = [], {}
+    claimed: list[Delivery] = []
+    others: dict[int, dict[str, str]] = {notification_id: {} for notification_id in notification_ids}
     for row in rows:
         if row.pk in due_ids:
             row.status, row.claimed_at, row.attempts = Delivery.Status.SENDING, now, row.attempts + 1
             claimed.append(row)
         else:
-            others[row.channel] = row.status
+            others.setdefault(row.notification_id, {})[row.channel] = row.status
     return claimed, others
 
 
@@ -217,20 +255,27 @@ def delivery_attempt(*, delivery_id: int) -> str:
     return status
 
 
-def notification_deliver(*, notification_id: int) -> dict[str, str]:
-    """Attempt every due delivery of a notification. Harmless when run twice.
+def notifications_deliver(*, notification_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Attempt every due delivery of these notifications; the status per notification and channel.
 
-    The claim commits before any network call; the successful sends are then recorded in one
-    statement (a worker dying in between leaves them 'sending' until the lease runs out).
+    Harmless when run twice. The claim commits before any network call; the successful sends are
+    then recorded in one statement (a worker dying in between leaves them 'sending' until the
+    lease runs out, and the sweep retries them).
     """
-    claimed, results = _claim_for_notification(notification_id)
+    claimed, results = _claim_for_notifications(list(notification_ids))
     sent = []
     for delivery in claimed:
-        results[delivery.channel] = _send_claimed(delivery)
-        if results[delivery.channel] == Delivery.Status.SENT:
+        status = _send_claimed(delivery)
+        results.setdefault(delivery.notification_id, {})[delivery.channel] = status
+        if status == Delivery.Status.SENT:
             sent.append(delivery.pk)
     _mark_sent(sent)
     return results
+
+
+def notification_deliver(*, notification_id: int) -> dict[str, str]:
+    """Attempt every due delivery of one notification (see notifications_deliver)."""
+    return notifications_deliver(notification_ids=[notification_id])[notification_id]
 
 
 def deliveries_due_notification_ids(*, limit: int = 500) -> list[int]:

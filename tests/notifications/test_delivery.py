@@ -172,3 +172,34 @@ def test_a_delivery_stuck_in_sending_is_reclaimed_after_the_lease(reachable_musi
     email.refresh_from_db()
     assert email.attempts == 2
     assert len(mail.outbox) == 1
+
+
+def test_notifications_of_one_transaction_are_enqueued_together(make_user, django_capture_on_commit_callbacks, eager_celery):
+    users = [make_user(email=f"batch{n}@example.com") for n in range(30)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for user in users:
+            _notify(user)
+    assert len(callbacks) == 1  # one callback, two tasks (25 + 5 ids)
+    assert len(mail.outbox) == 30
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_rolled_back_savepoint_does_not_strand_later_notifications(
+    make_user, django_capture_on_commit_callbacks, eager_celery
+):
+    first, second = make_user(email="first@example.com"), make_user(email="second@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _notify(first)
+            raise RuntimeError("inner work failed")
+        _notify(second)
+    assert [message.to for message in mail.outbox] == [["second@example.com"]]
+
+
+def test_batch_delivery_reports_each_notification(reachable_musician, make_user):
+    other = make_user(email="other@example.com")
+    a, b = _notify(reachable_musician), _notify(other)
+    results = services.notifications_deliver(notification_ids=[a.id, b.id, 999999])
+    assert results == {a.id: {"email": "sent", "sms": "sent"}, b.id: {"email": "sent"}, 999999: {}}
+    assert services.notifications_deliver(notification_ids=[a.id]) == {a.id: {"email": "sent", "sms": "sent"}}
+    assert len(mail.outbox) == 2
