@@ -37,38 +37,35 @@ def _absolute(url: str) -> str:
 DELIVERY_BATCH_SIZE = 25
 
 
-class _CommitBatch:
-    """The ids of notifications written in one transaction, enqueued together after it commits."""
+class _PendingDeliveries:
+    """Ids of notifications written on one connection, enqueued in batches once their transaction commits.
+
+    Every notify() registers ``flush`` with on_commit; the first flush after a commit sends all ids
+    gathered so far and the later ones find nothing left. Ids of notifications rolled back go out
+    with the next flush and find no deliveries to claim, which is harmless.
+    """
 
     def __init__(self) -> None:
         self.ids: list[int] = []
-        self.flushed = False
+
+    def add(self, notification_id: int) -> None:
+        self.ids.append(notification_id)
+        transaction.on_commit(self.flush)  # outside a transaction this runs at once
 
     def flush(self) -> None:
         from gigbook.notifications.tasks import deliver_notifications
 
-        self.flushed = True
-        for start in range(0, len(self.ids), DELIVERY_BATCH_SIZE):
-            deliver_notifications.delay(self.ids[start : start + DELIVERY_BATCH_SIZE])
+        ids, self.ids = self.ids, []
+        for start in range(0, len(ids), DELIVERY_BATCH_SIZE):
+            deliver_notifications.delay(ids[start : start + DELIVERY_BATCH_SIZE])
 
 
 def _enqueue_after_commit(notification_id: int) -> None:
     connection = transaction.get_connection()
-    batch = getattr(connection, "_gigbook_notification_batch", None)
-    # A batch whose callback is gone (its savepoint or transaction rolled back) or already ran
-    # is finished: start a new one with its own on_commit callback.
-    if (
-        batch is None
-        or batch.flushed
-        or not connection.in_atomic_block
-        or not any(callback == batch.flush for _sids, callback, _robust in connection.run_on_commit)
-    ):
-        batch = _CommitBatch()
-        connection._gigbook_notification_batch = batch
-        batch.ids.append(notification_id)
-        transaction.on_commit(batch.flush)  # outside a transaction this runs at once
-        return
-    batch.ids.append(notification_id)
+    pending = getattr(connection, "_gigbook_pending_deliveries", None)
+    if pending is None:
+        pending = connection._gigbook_pending_deliveries = _PendingDeliveries()
+    pending.add(notification_id)
 
 
 def notify(
