@@ -93,8 +93,10 @@ if EMBEDDED:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "gigbook.sqlite3",
-            # WAL lets the web server and the Celery worker write without "database is locked".
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+            # WAL lets readers and a writer work at once; IMMEDIATE transactions take the write lock
+            # up front, so the web server and the worker queue for it instead of failing with
+            # "database is locked" when a read transaction tries to upgrade.
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
 else:
@@ -271,12 +273,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind" choice field; name the bookings ones so the schema names stay stable.
     "ENUM_NAME_OVERRIDES": {
-        "FeeBasisEnum": "bookings.models.Booking.FeeBasis",
-        "BookingSourceEnum": "bookings.models.Booking.Source",
-        "MaterialKindEnum": "bookings.models.Material.Kind",
         "BookingKindEnum": "bookings.models.Booking.Kind",
+        "MaterialKindEnum": "bookings.models.Material.Kind",
         "UnavailabilityKindEnum": "musicians.models.UnavailabilityBlock.Kind",
+        "BookingSourceEnum": "bookings.models.Booking.Source",
+        "FeeBasisEnum": "bookings.models.Booking.FeeBasis",
         "GigRequestStatusEnum": "bookings.requests.models.GigRequest.Status",
         "GigRequestFeeBasisEnum": "bookings.requests.models.GigRequest.FeeBasis",
         "GigRequestStrategyEnum": "bookings.requests.models.GigRequest.Strategy",
