@@ -24,6 +24,8 @@ api_patterns = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers (and the admin, which links no icon) ask for /favicon.ico.
+    path("favicon.ico", core_views.favicon),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("", include("gigbook.accounts.urls")),

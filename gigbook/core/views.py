@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -27,6 +28,12 @@ def healthz(request):
             checks["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+@require_GET
+def favicon(request):
+    # Resolved per request: with the manifest storage the hashed name exists only after collectstatic.
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def home(request):
