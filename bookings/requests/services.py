@@ -949,6 +949,9 @@ def _producer_request(request_id: int, actor) -> None:
     owner = GigRequest.objects.filter(pk=request_id).values_list("producer_id", flat=True).first()
     if owner is None or actor is None or not (owner == actor.pk or actor.is_staff):
         raise NotFound("No such request.")
+    # Staff act on someone else's request only with the edit permission: moderators may look, not act.
+    if owner != actor.pk and not actor.has_perm("gigrequests.change_gigrequest"):
+        raise Forbidden("Only the producer, or staff allowed to edit gig requests, can do this.")
 
 
 def gig_request_cancel(*, request_id: int, actor, reason: str = "") -> GigRequest:

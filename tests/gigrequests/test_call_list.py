@@ -191,3 +191,25 @@ def test_a_closing_notice_lost_between_transactions_is_written_by_the_sweep_once
     services.gig_requests_sweep()
     assert Notification.objects.filter(recipient=third.musician, kind="gig_request_filled").count() == 1
     assert Notification.objects.filter(recipient=other.musician, kind="gig_request_filled").count() == 1
+
+
+def test_staff_cancel_needs_the_edit_permission_and_strangers_get_404(now, producer, venue, three, make_user):
+    from django.contrib.auth.models import Group, Permission
+
+    from gigbook.core.errors import Forbidden, NotFound
+
+    request = post(producer, venue)
+    with pytest.raises(NotFound):
+        services.gig_request_cancel(request_id=request.pk, actor=make_user(producer=True, email="other@example.com"))
+    moderator = make_user(staff=True, email="mod@example.com")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    with pytest.raises(Forbidden):
+        services.gig_request_cancel(request_id=request.pk, actor=moderator)
+    request.refresh_from_db()
+    assert request.status == GigRequest.Status.OPEN
+
+    operator = make_user(staff=True, email="ops@example.com")
+    operator.user_permissions.add(Permission.objects.get(codename="change_gigrequest"))
+    services.gig_request_cancel(request_id=request.pk, actor=operator, reason="Duplicate request")
+    request.refresh_from_db()
+    assert request.status == GigRequest.Status.CANCELLED
