@@ -75,3 +75,10 @@ def test_inbox_page_requires_login(client):
     response = client.get("/inbox/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "1.5", "%F3%AB%AD%98", "-1"])
+def test_non_numeric_ids_are_404_not_500(client_for, musician, bad_id):
+    client = client_for(musician)
+    assert client.post(f"/api/notifications/{bad_id}/read/").status_code == 404
+    assert client.get(f"/api/notifications/{bad_id}/").status_code == 404

@@ -26,6 +26,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
+    lookup_value_regex = r"[0-9]+"  # anything else is a 404, not a crash
 
     queryset = Notification.objects.none()  # for the schema; requests use get_queryset
 
