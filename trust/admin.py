@@ -502,13 +502,27 @@ def resolve_profile_reports(modeladmin, request, queryset):
     )
 
 
+class ReadOnlyAdminMixin:
+    """Nothing is added, edited or deleted through these pages: changes happen through actions that
+    call the trust services (and so reach the audit log)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ResolveMixin:
     def has_resolve_permission(self, request) -> bool:
         return staff_can(request.user, RESOLVE_REPORTS)
 
 
 @admin.register(ReportedProfile)
-class ReportedProfileAdmin(ResolveMixin, admin.ModelAdmin):
+class ReportedProfileAdmin(ResolveMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Reports grouped by profile: open and total counts, most-reported first."""
 
     list_display = ["name", "status", "open_count", "total_count"]
@@ -525,14 +539,6 @@ class ReportedProfileAdmin(ResolveMixin, admin.ModelAdmin):
     def get_ordering(self, request):
         return ["-open_reports", "-total_reports", "id"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Profile", ordering="stage_name")
     def name(self, profile):
@@ -548,7 +554,7 @@ class ReportedProfileAdmin(ResolveMixin, admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ResolveMixin, admin.ModelAdmin):
+class ReportAdmin(ResolveMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "target", "reason", "reporter", "status", "outcome"]
     list_filter = ["status", "reason", "outcome"]
     search_fields = ["profile__stage_name", "profile__user__email", "reporter__email", "details"]
@@ -558,14 +564,6 @@ class ReportAdmin(ResolveMixin, admin.ModelAdmin):
     actions = [resolve_reports]
     ordering = ["status", "-created_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="About")
     def target(self, report):
@@ -597,7 +595,7 @@ def restore_reviews(modeladmin, request, queryset):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "author", "subject", "direction", "rating", "published", "hidden", "open_reports"]
     list_filter = ["direction", "rating", ("hidden_at", admin.EmptyFieldListFilter)]
     search_fields = ["author__email", "subject__email", "text"]
@@ -615,14 +613,6 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_hide_permission(self, request) -> bool:
         return staff_can(request.user, HIDE_REVIEWS)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(boolean=True, description="Visible")
     def published(self, review):
@@ -651,7 +641,7 @@ def resolve_flags(modeladmin, request, queryset):
 
 
 @admin.register(BookingFlag)
-class BookingFlagAdmin(admin.ModelAdmin):
+class BookingFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["booking_link", "starts", "producer", "musician", "booking_status", "reason", "created_at",
                     "resolved_at"]
     list_filter = ["reason", ("resolved_at", admin.EmptyFieldListFilter)]
@@ -664,14 +654,6 @@ class BookingFlagAdmin(admin.ModelAdmin):
     def has_resolve_permission(self, request) -> bool:
         return staff_can(request.user, RESOLVE_FLAGS)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Booking")
     def booking_link(self, flag):
@@ -710,21 +692,13 @@ class EndorsementAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "recommender", "recommended", "booking", "status", "new_booking"]
     list_filter = ["status"]
     list_select_related = ["recommender", "recommended__user", "booking", "new_booking"]
     readonly_fields = ["booking", "recommender", "recommended", "note", "status", "created_at", "acted_at",
                        "new_booking"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Audit log ------------------------------------------------------------------------------------------
