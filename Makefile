@@ -34,6 +34,8 @@ $(VENV)/.test-deps: $(VENV)/.deps requirements-dev.txt
 
 venv: $(VENV)/.deps
 
+# Links in emails and texts point at the port the demo really listens on.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

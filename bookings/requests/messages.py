@@ -49,7 +49,7 @@ def where_text(request: GigRequest) -> str:
 
 def fee_text(request: GigRequest, invitation: Invitation) -> str:
     unit = " per hour" if request.fee_basis == GigRequest.FeeBasis.HOURLY else " (flat fee)"
-    return f"{invitation.offered_rate} {request.currency}{unit}"
+    return f"{invitation.offered_rate:.2f} {request.currency}{unit}"
 
 
 def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path: str):
