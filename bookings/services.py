@@ -128,6 +128,15 @@ def _system_lock(musician_id: int) -> None:
     MusicianProfile.objects.select_for_update().filter(user_id=musician_id).first()
 
 
+def _lock_for_sweep(booking_id: int) -> Booking | None:
+    """Lock a booking for a time-driven transition, musician first; None if it is gone."""
+    musician_id = Booking.objects.filter(pk=booking_id).values_list("musician_id", flat=True).first()
+    if musician_id is None:
+        return None
+    _system_lock(musician_id)
+    return _lock_booking(booking_id)
+
+
 def _lock_booking(booking_id: int) -> Booking:
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -1010,11 +1019,9 @@ def booking_complete(*, booking_id: int, actor=None) -> Booking:
 @transaction.atomic
 def booking_expire(*, booking_id: int) -> Booking | None:
     """offered -> expired once the answer-by time has passed (the sweep). No-op otherwise."""
-    musician_id = Booking.objects.filter(pk=booking_id).values_list("musician_id", flat=True).first()
-    if musician_id is None:
+    booking = _lock_for_sweep(booking_id)
+    if booking is None:
         return None
-    _system_lock(musician_id)
-    booking = _lock_booking(booking_id)
     now = clock.now()
     if booking.status != Status.OFFERED or now < booking.expires_at:
         return booking
@@ -1026,11 +1033,9 @@ def booking_expire(*, booking_id: int) -> Booking | None:
 @transaction.atomic
 def booking_counter_lapse(*, booking_id: int) -> Booking | None:
     """countered -> declined when the gig starts before the producer answered (the sweep)."""
-    musician_id = Booking.objects.filter(pk=booking_id).values_list("musician_id", flat=True).first()
-    if musician_id is None:
+    booking = _lock_for_sweep(booking_id)
+    if booking is None:
         return None
-    _system_lock(musician_id)
-    booking = _lock_booking(booking_id)
     now = clock.now()
     if booking.status != Status.COUNTERED or now < booking.starts_at:
         return booking
