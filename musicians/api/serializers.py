@@ -135,8 +135,11 @@ class PublicProfileSerializer(serializers.ModelSerializer):
         return RatesSerializer({field: getattr(profile, field) for field in RATE_FIELDS}).data
 
 
-class OwnProfileSerializer(PublicProfileSerializer):
-    """Everything the editor needs: the public fields plus status and what is still missing."""
+class OwnProfileSerializer(RatesSerializer, PublicProfileSerializer):
+    """Everything the editor needs: the public fields plus status and what is still missing.
+
+    The rates come flat (from RatesSerializer) so GET → PUT round-trips with the same field names.
+    """
 
     status = serializers.CharField()
     rejection_reason = serializers.CharField()
@@ -145,19 +148,6 @@ class OwnProfileSerializer(PublicProfileSerializer):
     reviewed_at = serializers.DateTimeField(allow_null=True)
     publish_problems = serializers.SerializerMethodField()
     review_fields = serializers.SerializerMethodField()
-    # Flat copies of the rates so GET → PUT round-trips with the same field names.
-    currency = serializers.CharField()
-    hourly_rate = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    session_rate = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    day_rate = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    live_rate = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    minimum_call_hours = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
-    overtime_rate_per_half_hour = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    doubling_fee = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    cartage_fee = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    late_cancellation_window_hours = serializers.IntegerField(allow_null=True)
-    late_cancellation_fee = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    rate_notes = serializers.CharField()
 
     class Meta:
         model = MusicianProfile
