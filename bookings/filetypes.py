@@ -3,7 +3,7 @@
 Accepted: PDF, PNG, JPEG, MusicXML (plain ``.musicxml``/``.xml`` or compressed ``.mxl``) and MP3.
 Each check reads the file's own bytes: magic numbers, and for the formats where a magic number is
 easy to fake on a hostile file, a parse (Pillow for images, the XML root element for MusicXML, the
-ZIP container for ``.mxl``, two consecutive MPEG audio frame headers for MP3).
+ZIP container for ``.mxl`` (bounded: see ``_is_mxl``), pypdf for PDF, two consecutive MPEG audio frame headers for MP3).
 """
 
 from __future__ import annotations
@@ -79,27 +79,126 @@ def _musicxml_root(data: bytes) -> str | None:
     return None
 
 
+# A compressed score is small: these bounds refuse zip bombs from the archive's own directory,
+# before anything is inflated, and every read below is a bounded stream (never a whole member).
+MXL_MAX_MEMBERS = 200
+MXL_MAX_TOTAL_BYTES = 50 * 1024 * 1024  # declared, uncompressed
+MXL_MAX_RATIO = 100  # real MusicXML deflates 10-30x; bombs are 1000x and more
+_CONTAINER_MAX_BYTES = 65536
+_SCORE_HEAD_BYTES = 262144
+
+
+class ArchiveTooLarge(UnsupportedFile):
+    pass
+
+
+_TOO_BIG = "This compressed score unpacks to far more than a real score would, so it was not accepted."
+
+
+def _zip_entry_count(stream: BinaryIO) -> int | None:
+    """Number of entries declared by the end-of-central-directory record, read before zipfile
+    builds its (memory-hungry) list of members. None when there is no such record."""
+    stream.seek(0, 2)
+    size = stream.tell()
+    tail_size = min(size, 65536 + 22)
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
+
+
+def _bounded_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """At most ``limit`` bytes of a member, inflated lazily (zipfile decompresses on demand).
+    Raises ArchiveTooLarge when the member holds more than that."""
+    with archive.open(info) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise ArchiveTooLarge(_TOO_BIG)
+    return data
+
+
 def _is_mxl(stream: BinaryIO) -> bool:
+    """Raises ArchiveTooLarge for a zip bomb; False for anything else that is not a compressed score."""
     try:
+        count = _zip_entry_count(stream)
+        if count is None:
+            return False
+        if count > MXL_MAX_MEMBERS:  # 0xFFFF also means ZIP64, which no score needs
+            raise ArchiveTooLarge("This archive holds too many files to be a compressed score.")
         stream.seek(0)
         with zipfile.ZipFile(stream) as archive:
-            names = set(archive.namelist())
-            if "META-INF/container.xml" not in names:
+            members = archive.infolist()
+            if len(members) > MXL_MAX_MEMBERS:
+                raise ArchiveTooLarge("This archive holds too many files to be a compressed score.")
+            if sum(info.file_size for info in members) > MXL_MAX_TOTAL_BYTES:
+                raise ArchiveTooLarge(_TOO_BIG)
+            for info in members:
+                # zipfile inflates bzip2/LZMA without an output bound; scores use deflate or store.
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    return False
+                if info.file_size > 1024 * 1024 and info.file_size > MXL_MAX_RATIO * max(info.compress_size, 1):
+                    raise ArchiveTooLarge(_TOO_BIG)
+            by_name = {info.filename: info for info in members}
+            if "META-INF/container.xml" not in by_name:
                 return False
-            container = archive.read("META-INF/container.xml")[:65536]
+            container = _bounded_member(archive, by_name["META-INF/container.xml"], _CONTAINER_MAX_BYTES)
             match = re.search(rb'full-path\s*=\s*"([^"]+)"', container)
             if not match:
                 return False
             root_path = match.group(1).decode("utf-8", "replace")
-            if root_path not in names:
+            if root_path not in by_name:
                 return False
-            info = archive.getinfo(root_path)
-            with archive.open(info) as member:
-                return _musicxml_root(member.read(262144)) in _MUSICXML_ROOTS
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError):
+            # Declared sizes can lie; reading a bounded prefix is safe either way.
+            with archive.open(by_name[root_path]) as member:
+                return _musicxml_root(member.read(_SCORE_HEAD_BYTES)) in _MUSICXML_ROOTS
+    except ArchiveTooLarge:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError, NotImplementedError):
         return False
     finally:
         stream.seek(0)
+
+
+# PDF: parsed structurally (cross-reference table, catalog, page tree) with decompression capped,
+# so a file that only starts with "%PDF-" (an HTML page, a script) is refused.
+_PDF_LIMITS = {
+    "maximum_declared_stream_length": 20 * 1024 * 1024,
+    "zlib_maximum_output_length": 16 * 1024 * 1024,
+    "lzw_maximum_output_length": 16 * 1024 * 1024,
+    "run_length_maximum_output_length": 16 * 1024 * 1024,
+    "jbig2_maximum_output_length": 16 * 1024 * 1024,
+    "brotli_maximum_output_length": 16 * 1024 * 1024,
+    "array_based_stream_maximum_output_length": 16 * 1024 * 1024,
+    "image_maximum_buffer_size": 16 * 1024 * 1024,
+    "page_tree_maximum_entries": 20_000,
+}
+
+
+def _pdf_problem(stream: BinaryIO) -> str | None:
+    """A reason the PDF is refused, or None when it parses as a document with at least one page."""
+    import pypdf
+
+    try:
+        stream.seek(0)
+        with pypdf.apply_configuration(**_PDF_LIMITS):
+            reader = pypdf.PdfReader(stream, strict=False, xref_stream_maximum_entries=200_000)
+            if reader.is_encrypted and not reader.decrypt(""):
+                return "This PDF is protected by a password. Upload a copy without one."
+            catalog = reader.trailer.get("/Root")
+            if catalog is None or catalog.get_object().get("/Type") != "/Catalog":
+                return _NOT_A_PDF
+            if len(reader.pages) < 1:
+                return "This PDF has no pages."
+    except Exception:  # noqa: BLE001 - pypdf raises many kinds on hostile input; any of them means "refuse"
+        return _NOT_A_PDF
+    finally:
+        stream.seek(0)
+    return None
+
+
+_NOT_A_PDF = "This file is named or marked as a PDF but is not a readable PDF document."
 
 
 # MPEG audio: bitrates (kbit/s) for Layer III, and sample rates, by version.
@@ -153,6 +252,9 @@ def detect(stream: BinaryIO) -> FileType:
     if not head:
         raise UnsupportedFile("The file is empty.")
     if head.startswith(b"%PDF-"):
+        problem = _pdf_problem(stream)
+        if problem:
+            raise UnsupportedFile(problem)
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         if _is_image(stream, "PNG"):

@@ -608,6 +608,8 @@ def _read_image(upload) -> Image.Image:
         probe.verify()  # reads the whole file: truncated or corrupt data fails here
         upload.seek(0)
         image = Image.open(upload)
+        # JPEG can decode at 1/2..1/8 scale: a 40 MP camera photo then costs a few MB, not ~120 MB.
+        image.draft("RGB", (PHOTO_SIZE[0] * 2, PHOTO_SIZE[1] * 2))
         image.load()
     except ValidationFailed:
         raise
