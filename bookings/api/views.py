@@ -20,6 +20,7 @@ from bookings.api import serializers as s
 from bookings.models import Booking
 from gigbook.core import clock
 from gigbook.core.errors import NotFound, ValidationFailed
+from gigbook.core.pagination import PageNumberPagination, paginated_response
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -39,6 +40,7 @@ def _detail(request, booking_id: int, *, status_code: int = 200, headers: dict |
 
 class BookingListCreateView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         tags=["bookings"],
@@ -52,15 +54,7 @@ class BookingListCreateView(APIView):
         now = clock.now()
         qs = selectors.booking_list_for_user(user=request.user, role=query.validated_data.get("role"),
                                              statuses=query.validated_data.get("status"), now=now)
-        paginator = self._paginator()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        data = s.BookingListSerializer(page, many=True, context={"request": request, "now": now}).data
-        return paginator.get_paginated_response(data)
-
-    def _paginator(self):
-        from gigbook.core.pagination import PageNumberPagination
-
-        return PageNumberPagination()
+        return paginated_response(self, request, qs, s.BookingListSerializer, context={"request": request, "now": now})
 
     @extend_schema(
         tags=["bookings"],
@@ -273,14 +267,11 @@ class MaterialDetailView(APIView):
 
 class VenueListCreateView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["venues"], responses={200: s.VenueSerializer(many=True)}, summary="Your studios and venues")
     def get(self, request):
-        from gigbook.core.pagination import PageNumberPagination
-
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.venues_for_owner(user=request.user), request, view=self)
-        return paginator.get_paginated_response(s.VenueSerializer(page, many=True).data)
+        return paginated_response(self, request, selectors.venues_for_owner(user=request.user), s.VenueSerializer)
 
     @extend_schema(tags=["venues"], request=s.VenueInputSerializer, responses={201: s.VenueSerializer, **ERRORS},
                    summary="Add a studio or venue (producers)")

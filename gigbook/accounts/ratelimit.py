@@ -15,6 +15,7 @@ from gigbook.core.errors import DomainError
 class TooManyAttempts(DomainError):
     status_code = 429
     default_detail = "Too many attempts. Wait a minute and try again."
+    default_code = "throttled"
 
 
 def _client_address(group, request) -> str:

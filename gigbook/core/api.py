@@ -1,7 +1,9 @@
-"""One JSON error shape for the whole API.
+"""One JSON error shape for the whole API (documented once in gigbook.core.schema).
 
-400: ``{"detail": "...", "errors": {"field": ["message", ...]}}``; 401/403/404/409/429:
-``{"detail": "...", "code": "..."}``.
+Every error answers ``{"detail": "...", "code": "..."}``. A 400 always has ``"code": "invalid"`` and
+``"errors": {"field": ["message", ...]}`` (``non_field_errors`` for what belongs to no field), whether
+a serializer, a service (``ValidationFailed``) or the parser refused the input; a 429 adds
+``retry_after_seconds`` when the wait is known.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gigbook.core.errors import DomainError
+
+VALIDATION_DETAIL = "Some fields are invalid."
+VALIDATION_CODE = "invalid"
 
 
 def _field_errors(data) -> dict:
@@ -32,8 +37,16 @@ def _flatten(value):
     return [str(value)]
 
 
+def _bad_request(detail: str, errors: dict) -> dict:
+    # One code for every 400, so clients branch on the status and read ``errors``.
+    return {"detail": detail, "code": VALIDATION_CODE, "errors": errors or {"non_field_errors": [detail]}}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        if exc.status_code == status.HTTP_400_BAD_REQUEST:
+            return Response(_bad_request(exc.detail, _field_errors(exc.fields) if exc.fields else {}),
+                            status=exc.status_code)
         body = {"detail": exc.detail, "code": exc.code}
         if exc.fields:
             body["errors"] = _field_errors(exc.fields)
@@ -50,11 +63,12 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = _field_errors(exc.detail)
-        first = next(iter(errors.values()), [""])
-        while isinstance(first, (list, dict)) and first:
-            first = first[0] if isinstance(first, list) else next(iter(first.values()))
-        response.data = {"detail": "Some fields are invalid.", "code": "invalid", "errors": errors}
+        response.data = _bad_request(VALIDATION_DETAIL, _field_errors(exc.detail))
+    elif isinstance(exc, exceptions.ParseError):  # the parser's text names formats and offsets
+        response.data = _bad_request("The request body could not be read.", {})
+    elif response.status_code == status.HTTP_400_BAD_REQUEST:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        response.data = _bad_request(str(detail), {})
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         code = getattr(getattr(exc, "detail", None), "code", None) or exc.default_code

@@ -28,11 +28,13 @@ class TokenInvalid(DomainError):
 class TokenExpired(DomainError):
     status_code = 410
     default_detail = "This link has expired."
+    default_code = "link_expired"
 
 
 class TokenUsed(DomainError):
     status_code = 409
     default_detail = "This link has already been used."
+    default_code = "link_used"
 
 
 @dataclass(frozen=True)

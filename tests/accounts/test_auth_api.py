@@ -71,7 +71,9 @@ def test_register_duplicate_email_case_insensitive(api_client, musician):
 def test_non_json_body_gets_400_not_500(api_client):
     response = api_client.generic("POST", REGISTER, "{not json", content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["detail"]
+    body = response.json()
+    assert body["code"] == "invalid"  # the one 400 shape, whoever refused the input
+    assert body["errors"] == {"non_field_errors": ["The request body could not be read."]}
 
 
 def test_token_with_right_password(api_client, musician):
@@ -83,7 +85,8 @@ def test_token_with_right_password(api_client, musician):
 def test_token_with_wrong_password_is_400_with_readable_message(api_client, musician):
     response = api_client.post(TOKEN, {"email": "mia@example.com", "password": "nope"}, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"]["non_field_errors"] == ["Email or password is wrong."]
+    assert response.json() == {"detail": "Email or password is wrong.", "code": "invalid",
+                               "errors": {"non_field_errors": ["Email or password is wrong."]}}
 
 
 def test_token_is_rate_limited_and_rotating_forwarded_for_does_not_reset_it(api_client, musician):
@@ -104,12 +107,20 @@ def test_token_is_rate_limited_and_rotating_forwarded_for_does_not_reset_it(api_
     )
     assert response.status_code == 429
     assert response.json()["detail"].startswith("Too many attempts")
+    assert response.json()["code"] == "throttled"
 
 
 def test_me_requires_authentication_with_readable_detail(api_client):
     response = api_client.get("/api/me/")
-    assert response.status_code in (401, 403)
-    assert response.json()["detail"]
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
+
+
+def test_a_wrong_token_is_401_even_where_anonymous_users_may_read(api_client):
+    response = api_client.get("/api/instruments/", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
 
 
 def test_me_patch_validates_phone_and_time_zone(client_for, musician):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gigbook.core.errors import NotFound
-from gigbook.core.pagination import PageNumberPagination
+from gigbook.core.pagination import PageNumberPagination, paginated_response
 from musicians.models import MusicianProfile
 from trust import selectors, services
 from trust.api import serializers as s
@@ -58,10 +58,7 @@ class CanResolveFlags(StaffPermission):
 
 
 def _page(view: APIView, request, qs, serializer_class, **context) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request, **context}).data
-    return paginator.get_paginated_response(data)
+    return paginated_response(view, request, qs, serializer_class, context={"request": request, **context})
 
 
 def _source(request) -> str:
@@ -77,6 +74,7 @@ class ProfileQuerySerializer(serializers.Serializer):
 
 class ModerationProfileListView(APIView):
     permission_classes = [IsModerator]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["moderation"], parameters=[ProfileQuerySerializer],
                    responses={200: s.ModerationProfileSerializer(many=True), 403: ERRORS[403]},
@@ -179,6 +177,7 @@ class ReportQuerySerializer(serializers.Serializer):
 
 class ModerationReportListView(APIView):
     permission_classes = [IsModerator]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["moderation"], parameters=[ReportQuerySerializer],
                    responses={200: s.ReportSerializer(many=True), 403: ERRORS[403]}, summary="Reports, newest first")
@@ -204,6 +203,7 @@ class ModerationReportResolveView(APIView):
 
 class ModerationReviewListView(APIView):
     permission_classes = [IsModerator]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["moderation"], responses={200: s.ReviewSerializer(many=True), 403: ERRORS[403]},
                    summary="All reviews, newest first (blind ones included)")
@@ -243,6 +243,7 @@ class FlagQuerySerializer(serializers.Serializer):
 
 class ModerationFlagListView(APIView):
     permission_classes = [IsModerator]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["moderation"], parameters=[FlagQuerySerializer],
                    responses={200: s.FlagSerializer(many=True), 403: ERRORS[403]},
@@ -268,6 +269,7 @@ class ModerationFlagResolveView(APIView):
 
 class ModerationAuditListView(APIView):
     permission_classes = [IsModerator]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["moderation"], responses={200: s.AuditEntrySerializer(many=True), 403: ERRORS[403]},
                    summary="The audit log, newest first")
@@ -280,6 +282,7 @@ class ModerationAuditListView(APIView):
 
 class ReportListCreateView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["reports"], responses={200: s.MyReportSerializer(many=True)},
                    summary="Reports you have sent, with their outcome")
@@ -314,6 +317,8 @@ def _review_qs(qs):
 
 
 class ReviewListCreateView(APIView):
+    pagination_class = PageNumberPagination
+
     def get_permissions(self):
         # Reviews of musicians are public, like their profiles; writing needs an account.
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
@@ -348,6 +353,7 @@ class ReviewListCreateView(APIView):
 
 class MyReviewsView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["reviews"], responses={200: s.ReviewSerializer(many=True)},
                    summary="Reviews you wrote, and reviews of you once they are visible")
@@ -357,6 +363,7 @@ class MyReviewsView(APIView):
 
 class ToReviewView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["reviews"], responses={200: s.ToReviewSerializer(many=True)},
                    summary="Completed bookings you can still review")
@@ -384,6 +391,8 @@ class EndorsementQuerySerializer(serializers.Serializer):
 
 
 class EndorsementListCreateView(APIView):
+    pagination_class = PageNumberPagination
+
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
@@ -439,6 +448,8 @@ class ReputationView(APIView):
 
 
 class RecommendationListCreateView(APIView):
+    pagination_class = PageNumberPagination
+
     def get_permissions(self):
         # Creating may be authorised by the offer's phone-link token instead of a session.
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]

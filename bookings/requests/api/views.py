@@ -20,6 +20,7 @@ from bookings.requests.models import Invitation
 from gigbook.core import clock
 from gigbook.core.errors import ValidationFailed
 from gigbook.core.filters import StrictBooleanField
+from gigbook.core.pagination import PageNumberPagination, paginated_response
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -31,14 +32,6 @@ ERRORS = {
 }
 
 
-def _paginated(view: APIView, request, qs, serializer_class, context: dict) -> Response:
-    from gigbook.core.pagination import PageNumberPagination
-
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=context).data)
-
-
 def request_detail_data(user, request_id: int) -> dict:
     now = clock.now()
     gig_request = selectors.gig_request_get_for_user(user=user, request_id=request_id)
@@ -48,12 +41,13 @@ def request_detail_data(user, request_id: int) -> dict:
 
 class GigRequestListCreateView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(tags=["short-notice"], responses={200: s.GigRequestListSerializer(many=True)},
                    summary="Your short-notice requests, newest first")
     def get(self, request):
         qs = selectors.gig_request_list_for_producer(user=request.user)
-        return _paginated(self, request, qs, s.GigRequestListSerializer, {"now": clock.now()})
+        return paginated_response(self, request, qs, s.GigRequestListSerializer, context={"now": clock.now()})
 
     @extend_schema(
         tags=["short-notice"], request=s.GigRequestInputSerializer,
@@ -133,6 +127,7 @@ class GigRequestWidenView(APIView):
 
 class OfferListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         tags=["short-notice"],
@@ -147,7 +142,7 @@ class OfferListView(APIView):
             raise ValidationFailed(fields={"all": ["Use true or false."]}) from exc
         now = clock.now()
         qs = selectors.offer_list_for_musician(user=request.user, now=now, include_closed=include_closed)
-        return _paginated(self, request, qs, s.GigOfferSerializer, {"now": now})
+        return paginated_response(self, request, qs, s.GigOfferSerializer, context={"now": now})
 
 
 class OfferDetailView(APIView):
@@ -205,6 +200,7 @@ class OfferDeclineView(APIView):
 
 class FavouriteListCreateView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         tags=["short-notice"],
@@ -215,7 +211,7 @@ class FavouriteListCreateView(APIView):
     def get(self, request):
         slug = request.query_params.get("instrument", "")[:80] or None
         qs = selectors.favourite_list_for_producer(user=request.user, instrument_slug=slug)
-        return _paginated(self, request, qs, s.GigFavouriteSerializer, {})
+        return paginated_response(self, request, qs, s.GigFavouriteSerializer)
 
     @extend_schema(tags=["short-notice"], request=s.GigFavouriteInputSerializer,
                    responses={201: s.GigFavouriteSerializer, **ERRORS}, summary="Add a first-call player (at the end)")
