@@ -104,3 +104,27 @@ CURRENCY_BY_COUNTRY = {
     "CU": "CUP", "JM": "JMD", "BR": "BRL", "AR": "ARS", "NG": "NGN", "GH": "GHS", "ZA": "ZAR", "KE": "KES",
     "IN": "INR", "JP": "JPY", "KR": "KRW", "SG": "SGD", "AU": "AUD", "NZ": "NZD",
 }
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.replace(",", " , ").split()).casefold()
+
+
+def city_match(text: str) -> tuple[str, float, float] | None:
+    """The gazetteer city a typed name means, as (label, latitude, longitude), or None.
+
+    "london", "London", "London, GB" all mean London; a name shared by several countries needs the
+    country code ("Portland, US"). The label is the one the editor's suggestions show.
+    """
+    folded = _fold(text or "")
+    if not folded:
+        return None
+    name, _, country = (part.strip() for part in folded.partition(","))
+    hits = [
+        row for row in CITIES
+        if row[0].casefold() == name and (not country or row[1].casefold() == country)
+    ]
+    if len(hits) != 1:
+        return None
+    city, code, lat, lng, _zone = hits[0]
+    return f"{city}, {code}", lat, lng

@@ -80,6 +80,18 @@ class MusicianProfile(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    class ChangesState(models.TextChoices):
+        NONE = "", "No changes waiting"
+        PENDING = "pending", "Changes waiting for review"
+        REJECTED = "rejected", "Changes not approved"
+
+    # Edits of reviewed fields (services.REVIEW_FIELDS) of a profile that is already live wait here
+    # until a moderator approves them; the fields above keep the approved version, so the public page,
+    # search and bookings go on reading the row as it is. Values are JSON: text as strings, ``photo``
+    # as a stored file name, ``media`` and ``credits`` as lists of dicts (see services).
+    pending_changes = models.JSONField(default=dict, blank=True)
+    changes_state = models.CharField(max_length=10, choices=ChangesState.choices, default="", blank=True)
+
     # --- Public identity -----------------------------------------------------------------
     stage_name = models.CharField(max_length=120, blank=True)
     headline = models.CharField(max_length=160, blank=True)
@@ -100,7 +112,8 @@ class MusicianProfile(models.Model):
     reads_notation = models.BooleanField(default=False)
     reads_chords = models.BooleanField(default=False)
     reads_nashville = models.BooleanField(default=False)
-    years_experience = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(80)])
+    # Empty means "not said" (shown as nothing), which is not the same as zero years.
+    years_experience = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(80)])
     union_membership = models.CharField(max_length=200, blank=True)
     equipment_notes = models.TextField(blank=True, max_length=2000)
     # ISO 639-1 codes from Django's LANG_INFO, e.g. ["en", "es"].
@@ -154,6 +167,9 @@ class MusicianProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "pending", "approved", "rejected", "suspended"]),
                 name="musicians_profile_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(changes_state__in=["", "pending", "rejected"]), name="musicians_profile_changes_state_valid"
             ),
             models.CheckConstraint(
                 condition=Q(hourly_rate__isnull=True) | Q(hourly_rate__gte=0), name="musicians_profile_hourly_rate_gte_0"

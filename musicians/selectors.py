@@ -331,7 +331,7 @@ def musician_search(
     elif ordering == "distance":
         qs = qs.order_by("distance_km", "id")
     elif ordering == "experience":
-        qs = qs.order_by("-years_experience", "id")
+        qs = qs.order_by(F("years_experience").desc(nulls_last=True), "id")
     else:
         qs = qs.order_by(F("rating_avg").desc(nulls_last=True), "-rating_count", "id")
     return _with_related(qs)
@@ -383,17 +383,56 @@ def search_window_limits(now: datetime | None = None) -> tuple[datetime, timedel
     return now + timedelta(days=SEARCH_AHEAD_DAYS), timedelta(days=MAX_SEARCH_WINDOW_DAYS)
 
 
+@dataclass(frozen=True)
+class CompletenessStep:
+    """One item of the "finish your profile" checklist.
+
+    ``field`` names the API field (and the editor's element id ``field-<field>``), ``required`` steps
+    must be done before the profile can be submitted, ``todo`` says in plain words what to do.
+    """
+
+    field: str
+    label: str
+    done: bool
+    required: bool
+    todo: str
+
+    @property
+    def anchor(self) -> str:
+        return f"/me/profile/#field-{self.field}"
+
+
+def profile_completeness(profile: MusicianProfile) -> list[CompletenessStep]:
+    """The checklist of a profile, required steps first. Shared by the editor's "what's still
+    missing", submit's refusal and the account page's "finish your profile".
+
+    Uses prefetched instruments/genres/media when present (profile_for_owner), else 3 small queries.
+    """
+    instruments = list(profile.instruments.all()) if profile.pk else []
+    genres = list(profile.genres.all()) if profile.pk else []
+    media = list(profile.media.all()) if profile.pk else []
+    city = profile.city.strip()
+    located = profile.latitude is not None and profile.longitude is not None
+    if located:
+        city_todo = "Add your home city."
+    elif city:
+        city_todo = f"We could not place “{city}”. Pick your city from the suggestions, or use your current location."
+    else:
+        city_todo = "Add your home city so producers nearby can find you."
+    return [
+        CompletenessStep("headline", "Headline", bool(profile.headline.strip()), True,
+                         "Add a one-line headline, e.g. “Tenor sax and flute, reads anything”."),
+        CompletenessStep("instruments", "Instruments", bool(instruments), True, "Add at least one instrument."),
+        CompletenessStep("genres", "Genres", bool(genres), True, "Add at least one genre."),
+        CompletenessStep("hourly_rate", "Hourly rate", profile.hourly_rate is not None, True,
+                         "Add your hourly rate: it is required to publish."),
+        CompletenessStep("city", "Home city", bool(city) and located, True, city_todo),
+        CompletenessStep("bio", "Bio", bool(profile.bio.strip()), False, "Tell producers about your playing."),
+        CompletenessStep("photo", "Photo", bool(profile.photo), False, "Add a photo so producers recognise you."),
+        CompletenessStep("media", "Demos", bool(media), False, "Link a video or a track of your playing."),
+    ]
+
+
 def profile_publish_problems(profile: MusicianProfile) -> dict[str, list[str]]:
     """What a profile still lacks before it can be reviewed and published (field -> messages)."""
-    problems: dict[str, list[str]] = {}
-    if not profile.headline.strip():
-        problems["headline"] = ["Add a one-line headline, e.g. “Tenor sax and flute, reads anything”."]
-    if not profile.instruments.exists():
-        problems["instruments"] = ["Add at least one instrument."]
-    if not profile.genres.exists():
-        problems["genres"] = ["Add at least one genre."]
-    if profile.hourly_rate is None:
-        problems["hourly_rate"] = ["An hourly rate is required to publish."]
-    if not profile.city.strip() or profile.latitude is None or profile.longitude is None:
-        problems["city"] = ["Choose your home city so producers nearby can find you."]
-    return problems
+    return {step.field: [step.todo] for step in profile_completeness(profile) if step.required and not step.done}

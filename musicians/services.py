@@ -21,6 +21,7 @@ from gigbook.core.errors import Forbidden, InvalidTransition, NotFound, Validati
 from gigbook.notifications.services import notify
 from musicians import cache as search_cache
 from musicians.availability import weekly_occurrences
+from musicians.cities import city_match
 from musicians.currencies import CURRENCIES
 from musicians.media import parse_media_url
 from musicians.models import (
@@ -35,6 +36,7 @@ from musicians.models import (
 from musicians.selectors import BUSY_HORIZON_DAYS, profile_publish_problems
 
 Status = MusicianProfile.Status
+Changes = MusicianProfile.ChangesState
 
 # Past block intervals are kept this long (recent history on the owner's calendar), then purged.
 BUSY_RETENTION_DAYS = 31
@@ -254,11 +256,17 @@ def _require(profile: MusicianProfile, allowed: tuple[str, ...], action: str) ->
 def profile_submit(*, profile: MusicianProfile) -> MusicianProfile:
     """Ask for review: draft or rejected -> pending. Already pending: no-op.
 
-    Raises ValidationFailed listing what a publishable profile still lacks, InvalidTransition
-    from approved or suspended. Notifies the musician.
+    A live profile whose changes were not approved asks again for them (its changes go back to the
+    queue; the profile stays live). Raises ValidationFailed listing what a publishable profile still
+    lacks, InvalidTransition from approved (nothing waiting) or suspended. Notifies the musician.
     """
     profile = _lock_profile(profile.pk)
     if profile.status == Status.PENDING:
+        return profile
+    if profile.status == Status.APPROVED and profile.pending_changes:
+        if profile.changes_state == Changes.PENDING:
+            return profile
+        _changes_waiting(profile, clock.now())
         return profile
     _require(profile, (Status.DRAFT, Status.REJECTED), "submitted for review")
     problems = profile_publish_problems(profile)
@@ -280,9 +288,12 @@ def profile_submit(*, profile: MusicianProfile) -> MusicianProfile:
 
 @transaction.atomic
 def profile_approve(*, profile: MusicianProfile, by) -> MusicianProfile:
-    """pending -> approved (publish). Already approved: no-op. Notifies the musician."""
+    """pending -> approved (publish). On a live profile with changes waiting, the changes go live.
+    Otherwise already approved: no-op. Notifies the musician."""
     profile = _lock_profile(profile.pk)
     if profile.status == Status.APPROVED:
+        if profile.changes_state == Changes.PENDING:
+            _publish_changes(profile, by=by, now=clock.now())
         return profile
     _require(profile, (Status.PENDING,), "approved")
     now = clock.now()
@@ -313,9 +324,12 @@ def _reason(reason: str) -> str:
 
 @transaction.atomic
 def profile_reject(*, profile: MusicianProfile, by, reason: str) -> MusicianProfile:
-    """pending -> rejected with a reason the musician sees. Notifies the musician."""
+    """pending -> rejected with a reason the musician sees. On a live profile with changes waiting,
+    only the changes are refused: the approved version stays live. Notifies the musician."""
     reason = _reason(reason)
     profile = _lock_profile(profile.pk)
+    if profile.status == Status.APPROVED and profile.changes_state == Changes.PENDING:
+        return _reject_changes(profile, by=by, reason=reason, now=clock.now())
     _require(profile, (Status.PENDING,), "rejected")
     now = clock.now()
     profile.status, profile.reviewed_at, profile.reviewed_by, profile.rejection_reason = (
@@ -375,9 +389,9 @@ def profile_unsuspend(*, profile: MusicianProfile, by) -> MusicianProfile:
 
 # --- Profile editing ------------------------------------------------------------------------
 
-# Changing any of these on an approved profile sends it back to review (approved -> pending):
-# they are free text or pictures shown to the public, where impersonation, contact details
-# (to take bookings off-platform) or abuse can appear. Structured facts (instruments, genres,
+# Changes to any of these on a live profile wait for a moderator (the approved version stays
+# public meanwhile): they are free text or pictures shown to the public, where impersonation,
+# contact details (to take bookings off-platform) or abuse can appear. Structured facts (instruments, genres,
 # rates, location, reading skills, languages, experience) change without review: a musician
 # must be able to update a rate or a travel radius tonight, and those fields cannot carry
 # abuse. docs/profiles.md explains the list.
@@ -407,15 +421,38 @@ def language_choices() -> list[tuple[str, str]]:
     )
 
 
-def _review_snapshot(profile: MusicianProfile) -> dict[str, Any]:
-    snapshot = {field: getattr(profile, field) for field in REVIEW_FIELDS if field not in ("media", "credits", "photo")}
-    snapshot["photo"] = profile.photo.name if profile.photo else ""
-    if profile.pk:
-        snapshot["media"] = list(profile.media.order_by("position", "id").values_list("url", "title"))
-        snapshot["credits"] = list(
-            profile.credits.order_by("position", "id").values_list("artist", "title", "year", "role")
-        )
-    return snapshot
+# A live profile (approved, or suspended and so approved before) keeps its approved text public;
+# edits of REVIEW_FIELDS wait in ``pending_changes`` (see MusicianProfile).
+LIVE_STATES = (Status.APPROVED, Status.SUSPENDED)
+REVIEW_TEXT_FIELDS = tuple(field for field in REVIEW_FIELDS if field not in ("photo", "media", "credits"))
+REVIEW_LABELS = {
+    "stage_name": "stage name", "headline": "headline", "bio": "bio", "photo": "photo",
+    "union_membership": "union membership", "equipment_notes": "equipment", "rate_notes": "notes on rates",
+    "media": "demo links", "credits": "credits",
+}
+
+
+def _media_json(profile: MusicianProfile) -> list[dict[str, str]]:
+    return [
+        {"url": row.url, "title": row.title, "kind": row.kind, "embed_url": row.embed_url}
+        for row in sorted(profile.media.all(), key=lambda r: (r.position, r.id))
+    ]
+
+
+def _credits_json(profile: MusicianProfile) -> list[dict[str, Any]]:
+    return [
+        {"artist": row.artist, "title": row.title, "year": row.year, "role": row.role}
+        for row in sorted(profile.credits.all(), key=lambda r: (r.position, r.id))
+    ]
+
+
+def reviewed_values(profile: MusicianProfile) -> dict[str, Any]:
+    """The approved (public) values of REVIEW_FIELDS, in the JSON shapes ``pending_changes`` uses."""
+    values: dict[str, Any] = {field: getattr(profile, field) for field in REVIEW_TEXT_FIELDS}
+    values["photo"] = profile.photo.name if profile.photo else ""
+    values["media"] = _media_json(profile) if profile.pk else []
+    values["credits"] = _credits_json(profile) if profile.pk else []
+    return values
 
 
 def _validate_lists(changes: dict[str, Any], errors: dict[str, Any]) -> dict[str, Any]:
@@ -534,18 +571,118 @@ def _profile_for_update(user) -> MusicianProfile:
     return profile
 
 
-def _send_back_to_review(profile: MusicianProfile, changed: list[str], now: datetime) -> None:
-    profile.status, profile.submitted_at = MusicianProfile.Status.PENDING, now
-    profile.save(update_fields=["status", "submitted_at"])
-    names = ", ".join(field.replace("_", " ") for field in changed)
+def _changes_waiting(profile: MusicianProfile, now: datetime) -> None:
+    """Put the waiting changes (back) in the moderators' queue and tell the musician once."""
+    profile.changes_state, profile.submitted_at = Changes.PENDING, now
+    profile.save(update_fields=["changes_state", "submitted_at"])
+    names = ", ".join(REVIEW_LABELS[field] for field in REVIEW_FIELDS if field in profile.pending_changes)
     _notify_musician(
         profile,
         event="changes_pending",
-        title="Your changes are being reviewed",
-        body=f"You changed {names}. Public text and pictures are checked before they go live, so your profile "
-        "is hidden from search until an admin approves it (usually within a working day).",
+        title="Your changes are waiting for review",
+        body=f"You changed your {names}. Public text and pictures are checked before they go live; until an admin "
+        "approves them (usually within a working day) producers keep seeing your profile as it was approved.",
         at=now,
     )
+
+
+def _stage_changes(profile: MusicianProfile, proposed: dict[str, Any], now: datetime) -> None:
+    """Keep reviewed edits of a live profile aside: a value equal to the approved one drops out of
+    the waiting changes (so undoing an edit withdraws it); any real change (re)queues them."""
+    approved = reviewed_values(profile)
+    pending = dict(profile.pending_changes)
+    for field, value in proposed.items():
+        if value == approved.get(field):
+            pending.pop(field, None)
+        else:
+            pending[field] = value
+    if pending == profile.pending_changes:
+        return
+    old_photo = profile.pending_changes.get("photo")
+    if old_photo and old_photo != pending.get("photo") and old_photo != approved["photo"]:
+        storage = profile.photo.storage
+        transaction.on_commit(lambda: storage.delete(old_photo))
+    profile.pending_changes = pending
+    if not pending:
+        profile.changes_state = Changes.NONE
+        profile.save(update_fields=["pending_changes", "changes_state"])
+        return
+    profile.save(update_fields=["pending_changes"])
+    if profile.changes_state != Changes.PENDING:
+        _changes_waiting(profile, now)
+
+
+def _publish_changes(profile: MusicianProfile, *, by, now: datetime) -> None:
+    """Approve the waiting changes of a live profile: they replace the approved version."""
+    pending = profile.pending_changes
+    for field in REVIEW_TEXT_FIELDS:
+        if field in pending:
+            setattr(profile, field, pending[field])
+    if "photo" in pending:
+        old = profile.photo.name if profile.photo else ""
+        profile.photo = pending["photo"]
+        if old and old != pending["photo"]:
+            storage = profile.photo.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    profile.pending_changes, profile.changes_state = {}, Changes.NONE
+    profile.reviewed_at, profile.reviewed_by, profile.rejection_reason = now, by, ""
+    profile.save()
+    search_cache.invalidate()
+    if "media" in pending:
+        profile.media.all().delete()
+        DemoMedia.objects.bulk_create(
+            DemoMedia(profile=profile, kind=row["kind"], url=row["url"], embed_url=row["embed_url"],
+                      title=row["title"], position=index)
+            for index, row in enumerate(pending["media"])
+        )
+    if "credits" in pending:
+        profile.credits.all().delete()
+        Credit.objects.bulk_create(
+            Credit(profile=profile, artist=row["artist"], title=row["title"], year=row["year"], role=row["role"],
+                   position=index)
+            for index, row in enumerate(pending["credits"])
+        )
+    _notify_musician(
+        profile,
+        event="changes_approved",
+        title="Your changes are live",
+        body="An admin approved your changes: producers now see your updated profile.",
+        at=now,
+    )
+
+
+def _reject_changes(profile: MusicianProfile, *, by, reason: str, now: datetime) -> MusicianProfile:
+    profile.changes_state, profile.rejection_reason = Changes.REJECTED, reason
+    profile.reviewed_at, profile.reviewed_by = now, by
+    profile.save(update_fields=["changes_state", "rejection_reason", "reviewed_at", "reviewed_by"])
+    _notify_musician(
+        profile,
+        event="changes_rejected",
+        title="Your changes were not approved",
+        body=f"Your profile stays live as it was approved. Reason: {reason}\n"
+        "Edit the changes (they are kept in your editor) and they will be reviewed again.",
+        at=now,
+    )
+    return profile
+
+
+def _place_city(profile: MusicianProfile, changes: dict[str, Any], errors: dict[str, Any]) -> None:
+    """A typed city without a position is matched to the gazetteer; one we cannot place keeps its
+    text but loses the old position (the checklist then asks to pick a suggestion). A live
+    profile must stay placed, so there it is refused instead."""
+    if "city" not in changes:
+        return
+    if changes.get("latitude") is not None and changes.get("longitude") is not None:
+        return
+    text = (changes["city"] or "").strip()
+    match = city_match(text)
+    if match:
+        changes["city"], changes["latitude"], changes["longitude"] = match
+    elif text and profile.status in LIVE_STATES:
+        errors["city"] = [f"We could not place “{text}”. Pick your city from the suggestions, "
+                          "or use your current location."]
+    else:
+        changes["latitude"] = changes["longitude"] = None
 
 
 @transaction.atomic
@@ -555,10 +692,12 @@ def profile_update(*, user, changes: dict[str, Any], replace: bool = False) -> M
     ``changes`` holds validated shapes: scalar fields, ``instruments`` ([{instrument: Instrument,
     is_primary, skill_level}], first one primary unless another is marked), ``genres`` ([Genre]
     strongest first), ``media`` ([{url, title}]) and ``credits`` ([{artist, title, year, role}]).
-    Lists replace the stored ones. ``replace=True`` (PUT) resets omitted fields to empty.
+    Lists replace the stored ones. ``replace=True`` (PUT) resets omitted fields to empty. A city
+    typed without a position is placed from the gazetteer (musicians/cities.py).
 
     Locks the profile. Raises Forbidden for non-musicians, ValidationFailed with field messages.
-    An approved profile whose REVIEW_FIELDS change goes back to pending and the musician is told.
+    On a live profile, changed REVIEW_FIELDS wait for review in ``pending_changes`` (the approved
+    version stays public) and the musician is told; everything else is saved at once.
     """
     profile = _profile_for_update(user)
     changes = dict(changes)
@@ -569,11 +708,13 @@ def profile_update(*, user, changes: dict[str, Any], replace: bool = False) -> M
         for field in LIST_FIELDS:
             changes.setdefault(field, [])
     errors: dict[str, Any] = {}
+    _place_city(profile, changes, errors)
     _validate_scalars(profile, changes, errors)
     parsed = _validate_lists(changes, errors)
     if errors:
         raise ValidationFailed(fields=errors)
-    before = _review_snapshot(profile)
+    live = profile.status in LIVE_STATES
+    approved_text = {field: getattr(profile, field) for field in REVIEW_TEXT_FIELDS}
     for field in SCALAR_FIELDS:
         if field in changes:
             value = changes[field]
@@ -581,16 +722,33 @@ def profile_update(*, user, changes: dict[str, Any], replace: bool = False) -> M
     try:
         with transaction.atomic():
             profile.full_clean(exclude=["user", "photo", "reviewed_by"])
-            profile.save()
     except Exception as exc:
         if hasattr(exc, "message_dict"):
             raise ValidationFailed(fields=exc.message_dict) from exc
         raise
+    proposed: dict[str, Any] = {}
+    if live:
+        # Checked above with the new text in place; the approved text goes back on the row.
+        for field in REVIEW_TEXT_FIELDS:
+            if field in changes:
+                proposed[field] = getattr(profile, field)
+                setattr(profile, field, approved_text[field])
+        if "media" in changes:
+            proposed["media"] = [
+                {"url": item.url, "title": title.strip(), "kind": item.kind, "embed_url": item.embed_url}
+                for item, title in parsed["media"]
+            ]
+        if "credits" in changes:
+            proposed["credits"] = [
+                {"artist": row["artist"].strip(), "title": row["title"].strip(), "year": row.get("year"),
+                 "role": (row.get("role") or "").strip()}
+                for row in changes["credits"]
+            ]
+        changes = {key: value for key, value in changes.items() if key not in ("media", "credits")}
+    profile.save()
     _replace_lists(profile, changes, parsed)
-    after = _review_snapshot(profile)
-    changed = [field for field in REVIEW_FIELDS if before.get(field) != after.get(field)]
-    if profile.status == MusicianProfile.Status.APPROVED and changed:
-        _send_back_to_review(profile, changed, clock.now())
+    if proposed:
+        _stage_changes(profile, proposed, clock.now())
     return profile
 
 
@@ -623,7 +781,7 @@ def profile_photo_set(*, user, upload) -> MusicianProfile:
     """Store a new profile photo: checked by real content (not the name or the client's type),
     at most 5 MB and 40 megapixels, turned upright, resized to fit 1024 px and re-encoded as
     JPEG (which also drops EXIF data such as GPS position). The old file is deleted after commit.
-    An approved profile goes back to review.
+    On a live profile the new photo waits for review and the approved one stays public.
     """
     image = _read_image(upload)
     image = ImageOps.exif_transpose(image)
@@ -636,22 +794,27 @@ def profile_photo_set(*, user, upload) -> MusicianProfile:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85, optimize=True)
     profile = _profile_for_update(user)
-    before = _review_snapshot(profile)
+    storage = profile.photo.storage
+    name = storage.save(
+        profile.photo.field.generate_filename(profile, f"{secrets.token_hex(8)}.jpg"), ContentFile(buffer.getvalue())
+    )
+    if profile.status in LIVE_STATES:
+        _stage_changes(profile, {"photo": name}, clock.now())
+        return profile
     old = profile.photo.name if profile.photo else ""
-    profile.photo.save(f"{secrets.token_hex(8)}.jpg", ContentFile(buffer.getvalue()), save=False)
+    profile.photo.name = name
     profile.save()
     if old:
-        storage = profile.photo.storage
         transaction.on_commit(lambda: storage.delete(old))
-    if profile.status == MusicianProfile.Status.APPROVED and before["photo"] != profile.photo.name:
-        _send_back_to_review(profile, ["photo"], clock.now())
     return profile
 
 
 @transaction.atomic
 def profile_photo_remove(*, user) -> MusicianProfile:
-    """Remove the photo (no review needed: nothing new is shown)."""
+    """Remove the photo (no review needed: nothing new is shown). A photo waiting for review goes too."""
     profile = _profile_for_update(user)
+    if "photo" in profile.pending_changes:
+        _stage_changes(profile, {"photo": profile.photo.name if profile.photo else ""}, clock.now())
     if profile.photo:
         old, storage = profile.photo.name, profile.photo.storage
         profile.photo = ""

@@ -427,6 +427,8 @@ class ProfileModerationAdmin(ModerateMixin, admin.ModelAdmin):
             MusicianProfile.Status.APPROVED: ["suspend"],
             MusicianProfile.Status.SUSPENDED: ["unsuspend"],
         }.get(profile.status, [])
+        if profile.status == MusicianProfile.Status.APPROVED and profile.changes_state == "pending":
+            allowed = ["approve", "reject", "suspend"]  # the waiting changes; the profile stays live
         labels = {"approve": "Approve", "reject": "Reject…", "suspend": "Suspend…", "unsuspend": "Lift suspension"}
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}_moderate"
         return [(labels[a], reverse(name, args=[profile.pk, a])) for a in allowed]

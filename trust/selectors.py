@@ -14,7 +14,7 @@ from gigbook.core.errors import NotFound
 from musicians.models import MusicianProfile, ProfileGenre, ProfileInstrument
 from trust.models import ApprovedSnapshot, AuditEntry, BookingFlag, Endorsement, Recommendation, Report, Review
 from trust.services.reviews import REVIEW_WINDOW, visible_q
-from trust.snapshots import profile_diff, profile_snapshot
+from trust.snapshots import profile_diff, profile_proposed_snapshot
 
 Status = MusicianProfile.Status
 
@@ -36,7 +36,11 @@ def moderation_profiles(*, status: str | None = None) -> QuerySet:
     (instruments, genres, media, credits), whatever the page size.
     """
     qs = MusicianProfile.objects.all()
-    if status:
+    if status == Status.PENDING:
+        # The queue: first profiles and the waiting changes of live ones (which stay public meanwhile).
+        qs = qs.filter(Q(status=Status.PENDING)
+                       | Q(status=Status.APPROVED, changes_state=MusicianProfile.ChangesState.PENDING))
+    elif status:
         qs = qs.filter(status=status)
     qs = qs.select_related("user", "approved_snapshot", "reviewed_by").prefetch_related(
         Prefetch("instruments", queryset=ProfileInstrument.objects.select_related("instrument")),
@@ -64,9 +68,10 @@ def approved_snapshot_of(profile: MusicianProfile):
 
 
 def profile_changes(profile: MusicianProfile):
-    """The diff since the last approved version (everything, for a first review)."""
+    """The diff since the last approved version (everything, for a first review), with a live
+    profile's waiting changes in place."""
     snapshot = approved_snapshot_of(profile)
-    return profile_diff(snapshot.data if snapshot else None, profile_snapshot(profile))
+    return profile_diff(snapshot.data if snapshot else None, profile_proposed_snapshot(profile))
 
 
 def report_list(*, status: str | None = None, profile_id: int | None = None) -> QuerySet:

@@ -110,6 +110,23 @@ def profile_snapshot(profile: MusicianProfile) -> dict[str, Any]:
     return data
 
 
+def profile_proposed_snapshot(profile: MusicianProfile) -> dict[str, Any]:
+    """The public face ``profile`` would have if its waiting changes were approved."""
+    data = profile_snapshot(profile)
+    for field, value in (profile.pending_changes or {}).items():
+        if field == "media":
+            data["media"] = [f"{row['title']} <{row['url']}>" if row["title"] else row["url"] for row in value]
+        elif field == "credits":
+            data["credits"] = [
+                ", ".join(part for part in (f"{row['artist']} – {row['title']}", str(row["year"] or ""), row["role"])
+                          if part)
+                for row in value
+            ]
+        else:
+            data[field] = _plain(value)
+    return data
+
+
 def model_snapshot(obj: models.Model) -> dict[str, Any]:
     """Concrete fields and many-to-many ids of any row, JSON-ready (for admin edits of bookings)."""
     if isinstance(obj, MusicianProfile):

@@ -26,10 +26,11 @@ from musicians.selectors import (
     READS_FIELDS,
     genre_slugs,
     instrument_slugs,
+    profile_completeness,
     profile_publish_problems,
     search_window_limits,
 )
-from musicians.services import REVIEW_FIELDS
+from musicians.services import REVIEW_FIELDS, REVIEW_LABELS, REVIEW_TEXT_FIELDS, reviewed_values
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0"), "allow_null": True, "required": False}
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -135,10 +136,38 @@ class PublicProfileSerializer(serializers.ModelSerializer):
         return RatesSerializer({field: getattr(profile, field) for field in RATE_FIELDS}).data
 
 
+class CompletenessStepSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    done = serializers.BooleanField()
+    required = serializers.BooleanField()
+    todo = serializers.CharField()
+    anchor = serializers.CharField()
+
+
+class WaitingChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    before = serializers.CharField(help_text="The approved (public) value, as text.")
+    after = serializers.CharField(help_text="The value waiting for review, as text.")
+
+
+def _as_text(field: str, value) -> str:
+    if field == "media":
+        return "; ".join(row["url"] for row in value) or "none"
+    if field == "credits":
+        return "; ".join(f"{row['artist']} – {row['title']}" for row in value) or "none"
+    if field == "photo":
+        return "a new photo" if value else "no photo"
+    return value or "(empty)"
+
+
 class OwnProfileSerializer(RatesSerializer, PublicProfileSerializer):
     """Everything the editor needs: the public fields plus status and what is still missing.
 
     The rates come flat (from RatesSerializer) so GET → PUT round-trips with the same field names.
+    On a live profile with changes waiting for review, the reviewed fields show the musician's
+    waiting version (what they typed), ``waiting_changes`` lists them against the approved one.
     """
 
     status = serializers.CharField()
@@ -148,12 +177,15 @@ class OwnProfileSerializer(RatesSerializer, PublicProfileSerializer):
     reviewed_at = serializers.DateTimeField(allow_null=True)
     publish_problems = serializers.SerializerMethodField()
     review_fields = serializers.SerializerMethodField()
+    changes_state = serializers.ChoiceField(choices=MusicianProfile.ChangesState.choices)
+    waiting_changes = serializers.SerializerMethodField()
+    completeness = serializers.SerializerMethodField()
 
     class Meta:
         model = MusicianProfile
         fields = [
             *PUBLIC_FIELDS, "status", "rejection_reason", "suspension_reason", "submitted_at", "reviewed_at",
-            "publish_problems", "review_fields", *RATE_FIELDS,
+            "publish_problems", "review_fields", "changes_state", "waiting_changes", "completeness", *RATE_FIELDS,
         ]
 
     def get_review_fields(self, profile) -> list[str]:
@@ -162,6 +194,36 @@ class OwnProfileSerializer(RatesSerializer, PublicProfileSerializer):
     @extend_schema_field(serializers.DictField(child=serializers.ListField(child=serializers.CharField())))
     def get_publish_problems(self, profile) -> dict:
         return profile_publish_problems(profile)
+
+    @extend_schema_field(WaitingChangeSerializer(many=True))
+    def get_waiting_changes(self, profile) -> list:
+        if not profile.pending_changes:
+            return []
+        approved = reviewed_values(profile)
+        return [
+            {"field": field, "label": REVIEW_LABELS[field].capitalize(),
+             "before": _as_text(field, approved[field]), "after": _as_text(field, profile.pending_changes[field])}
+            for field in REVIEW_FIELDS if field in profile.pending_changes
+        ]
+
+    @extend_schema_field(CompletenessStepSerializer(many=True))
+    def get_completeness(self, profile) -> list:
+        return CompletenessStepSerializer(profile_completeness(profile), many=True).data
+
+    def to_representation(self, profile):
+        data = super().to_representation(profile)
+        pending = profile.pending_changes
+        for field in REVIEW_TEXT_FIELDS:
+            if field in pending:
+                data[field] = pending[field]
+        if "stage_name" in pending:
+            data["display_name"] = pending["stage_name"] or profile.user.full_name
+        if "photo" in pending:
+            data["photo_url"] = profile.photo.storage.url(pending["photo"]) if pending["photo"] else None
+        for field in ("media", "credits"):
+            if field in pending:
+                data[field] = [dict(row) for row in pending[field]]
+        return data
 
 
 # --- Profile: input -------------------------------------------------------------------------
@@ -226,7 +288,7 @@ class ProfileInSerializer(serializers.Serializer):
     reads_notation = serializers.BooleanField(required=False)
     reads_chords = serializers.BooleanField(required=False)
     reads_nashville = serializers.BooleanField(required=False)
-    years_experience = serializers.IntegerField(min_value=0, max_value=80, required=False)
+    years_experience = serializers.IntegerField(min_value=0, max_value=80, required=False, allow_null=True)
     union_membership = serializers.CharField(max_length=200, required=False, allow_blank=True)
     equipment_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     languages = serializers.ListField(child=serializers.CharField(max_length=8), max_length=20, required=False)
@@ -475,7 +537,7 @@ class MusicianCardSerializer(serializers.Serializer):
     records_remotely = serializers.BooleanField()
     willing_to_tour = serializers.BooleanField()
     reads = serializers.ListField(child=serializers.CharField())
-    years_experience = serializers.IntegerField()
+    years_experience = serializers.IntegerField(allow_null=True)
     instruments = ProfileInstrumentOutSerializer(many=True)
     genres = ProfileGenreOutSerializer(many=True)
     currency = serializers.CharField()

@@ -99,16 +99,22 @@ def test_database_refuses_an_approved_profile_without_an_hourly_rate(make_profil
     assert profile.status == S.PENDING
 
 
-def test_editing_review_fields_sends_an_approved_profile_back_to_review(make_profile):
-    profile = make_profile(hourly_rate=Decimal("60"))
+def test_editing_review_fields_of_a_live_profile_waits_for_review_and_keeps_it_live(make_profile):
+    profile = make_profile(hourly_rate=Decimal("60"), headline="Session bass")
     services.profile_update(user=profile.user, changes={"hourly_rate": Decimal("75"), "travel_radius_km": 80})
     profile.refresh_from_db()
     assert profile.status == S.APPROVED  # structured facts: no review
+    assert profile.hourly_rate == Decimal("75")
     assert not Notification.objects.exists()
     services.profile_update(user=profile.user, changes={"headline": "Now with added synth"})
     profile.refresh_from_db()
-    assert profile.status == S.PENDING
-    assert Notification.objects.get().kind == "profile_changes_pending"
+    assert profile.status == S.APPROVED
+    assert profile.headline == "Session bass"  # the approved text stays public
+    assert profile.pending_changes == {"headline": "Now with added synth"}
+    assert profile.changes_state == "pending"
+    told = Notification.objects.get()
+    assert told.kind == "profile_changes_pending"
+    assert "headline" in told.body and "as it was approved" in told.body
 
 
 def test_saving_the_same_review_text_again_keeps_it_approved(make_profile):

@@ -41,12 +41,19 @@ def test_approval_keeps_a_snapshot_and_later_edits_show_as_a_diff(make_musician,
         "headline": "Soul and gospel keys", "bio": "Hammond and Rhodes player. Call me at 07911 000000!",
     })
     profile.refresh_from_db()
-    assert profile.status == S.PENDING
+    assert profile.status == S.APPROVED and profile.changes_state == "pending"  # live while it waits
+    assert profile.pk in set(selectors.moderation_profiles(status=S.PENDING).values_list("pk", flat=True))
     changes = {c.field: c for c in selectors.profile_changes(selectors.moderation_profile_get(profile_id=profile.pk))}
     assert set(changes) == {"headline", "bio"}
     assert changes["bio"].before == "Hammond and Rhodes player."
     assert changes["bio"].inline == "Hammond and Rhodes player.<ins> Call me at 07911 000000!</ins>"
     assert changes["headline"].inline == "Soul <ins>and gospel </ins>keys"
+
+    services.moderation_approve(profile_id=profile.pk, by=moderator)
+    snapshot = ApprovedSnapshot.objects.get(profile=profile)
+    assert snapshot.data["headline"] == "Soul and gospel keys"
+    assert selectors.profile_changes(selectors.moderation_profile_get(profile_id=profile.pk)) == []
+    assert AuditEntry.objects.filter(action="profile.approve").count() == 2
 
 
 def test_diff_escapes_what_the_musician_typed(make_musician, moderator, now):

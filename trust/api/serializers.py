@@ -30,6 +30,10 @@ class ModerationProfileSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     email = serializers.EmailField(source="user.email")
     status = serializers.CharField()
+    changes_state = serializers.CharField(
+        help_text="'pending' when a live profile has changes waiting (it stays public meanwhile), "
+        "'rejected' when they were refused, empty otherwise."
+    )
     submitted_at = serializers.DateTimeField(allow_null=True)
     reviewed_at = serializers.DateTimeField(allow_null=True)
     rejection_reason = serializers.CharField()

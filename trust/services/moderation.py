@@ -61,6 +61,7 @@ def _with_lists(profile: MusicianProfile) -> MusicianProfile:
 def _state(profile: MusicianProfile) -> dict[str, Any]:
     return {
         "status": profile.status,
+        "changes_state": profile.changes_state,
         "rejection_reason": profile.rejection_reason,
         "suspension_reason": profile.suspension_reason,
     }
@@ -75,17 +76,19 @@ def _reason(kind: str, reason_code: str, details: str) -> str:
 
 @transaction.atomic
 def moderation_approve(*, profile_id: int, by, source: str = AuditEntry.Source.API) -> MusicianProfile:
-    """pending -> approved. Stores the approved snapshot (base of the next diff), audits, and the
-    musician is told (by musicians.services). Already approved: returns it, nothing recorded.
+    """pending -> approved, or a live profile's waiting changes go live. Stores the approved snapshot
+    (base of the next diff), audits, and the musician is told (by musicians.services). Already
+    approved with nothing waiting: returns it, nothing recorded.
 
     Locks the profile. Raises NotFound, InvalidTransition (409), ValidationFailed (no rate).
     """
     profile = _lock_profile(profile_id)
-    if profile.status == Status.APPROVED:
+    if profile.status == Status.APPROVED and profile.changes_state != MusicianProfile.ChangesState.PENDING:
         return profile
     before = _state(profile)
     musician_services.profile_approve(profile=profile, by=by)
     profile.refresh_from_db()
+    _with_lists(profile)  # waiting demo links or credits may just have replaced the rows
     snapshot = profile_snapshot(profile)
     now = clock.now()
     ApprovedSnapshot.objects.update_or_create(
