@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "bookings",
     "bookings.requests",
     "trust",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,8 @@ CELERY_BEAT_SCHEDULE = {
     "gig-requests-sweep": {"task": "bookings.requests.tasks.sweep_gig_requests", "schedule": 15.0},
     "trust-reviews": {"task": "trust.tasks.publish_due_reviews", "schedule": 300.0},
     "trust-review-invitations": {"task": "trust.tasks.send_review_invitations", "schedule": 300.0},
+    "billing-draft-invoices": {"task": "billing.tasks.draft_due_invoices", "schedule": 60.0},
+    "billing-reminders": {"task": "billing.tasks.send_invoice_reminders", "schedule": 300.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------
@@ -295,6 +298,12 @@ SPECTACULAR_SETTINGS = {
         "BookingFlagReasonEnum": "trust.models.BookingFlag.Reason",
         "RecommendationStatusEnum": "trust.models.Recommendation.Status",
         "ProfileStatusEnum": "musicians.models.MusicianProfile.Status",
+        "InvoiceKindEnum": "billing.models.Invoice.Kind",
+        "InvoiceStatusEnum": "billing.models.Invoice.Status",
+        "InvoiceReasonEnum": "billing.models.Invoice.Reason",
+        "InvoiceWorkKindEnum": "billing.models.Invoice.WorkKind",
+        "ExpenseKindEnum": "billing.models.Expense.Kind",
+        "PaymentStatusEnum": "billing.models.Payment.Status",
     },
 }
 
@@ -362,5 +371,16 @@ DEMO_SEEDERS = [
     "bookings.demo.seed",
     "trust.demo.seed",
     "bookings.requests.demo.seed",
+    "billing.demo.seed",
 ]
 DEMO_PASSWORD = "gigbook-demo"
+
+# --- Billing ------------------------------------------------------------------------------------
+# Standard VAT rate (percent) by the musician's country, applied when they are VAT registered.
+# Override with BILLING_VAT_RATES="GB=20,IE=23,...".
+BILLING_VAT_RATES = {
+    "GB": "20", "IE": "23", "FR": "20", "DE": "19", "NL": "21", "BE": "21", "ES": "21", "IT": "22", "PT": "23",
+    "AT": "20", "SE": "25", "DK": "25", "FI": "25.5", "PL": "23", "CZ": "21", "LU": "17", "GR": "24",
+    **env.dict("BILLING_VAT_RATES", default={}),
+}
+RECEIPTS_ROOT = env.str("RECEIPTS_ROOT", default="") or None

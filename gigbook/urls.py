@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("bookings.api.urls")),
     path("", include("bookings.requests.api.urls")),
     path("", include("trust.api.urls")),
+    path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", csp_override(_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]

@@ -7,6 +7,7 @@ is enqueued only after the commit. ``delivery_attempt`` is what the Celery task 
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import timedelta
 
@@ -130,7 +131,10 @@ def _send_email(notification: Notification) -> None:
     )
     message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
     for attachment in notification.attachments:
-        message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype", "application/octet-stream"))
+        # Binary files (an invoice PDF) are stored base64-encoded in the JSON outbox row.
+        content = (base64.b64decode(attachment["content_base64"]) if "content_base64" in attachment
+                   else attachment["content"])
+        message.attach(attachment["filename"], content, attachment.get("mimetype", "application/octet-stream"))
     message.send()
 
 

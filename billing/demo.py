@@ -1,0 +1,2 @@
+def seed(*, stdout=None) -> None:  # filled in with the pages step
+    return None

@@ -1,0 +1,44 @@
+"""Receipts are checked by their content and size, never by name or the browser's Content-Type.
+
+Accepted: a PNG or JPEG image that Pillow can walk to its end, or a PDF that pypdf can open and
+that has at least one page (a file that only *starts* with ``%PDF-`` is refused).
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from bookings import filetypes
+
+MAX_RECEIPT_BYTES = 10 * 1024 * 1024
+
+
+class ReceiptRejected(ValueError):
+    pass
+
+
+def check_receipt(stream: BinaryIO, size: int) -> filetypes.FileType:
+    if size <= 0:
+        raise ReceiptRejected("The receipt file is empty.")
+    if size > MAX_RECEIPT_BYTES:
+        raise ReceiptRejected("The receipt is larger than 10 MB. Take a smaller photo or scan.")
+    try:
+        kind = filetypes.detect(stream)
+    except filetypes.UnsupportedFile as exc:
+        raise ReceiptRejected("A receipt must be a photo (JPEG or PNG) or a PDF.") from exc
+    if kind not in (filetypes.PDF, filetypes.PNG, filetypes.JPEG):
+        raise ReceiptRejected("A receipt must be a photo (JPEG or PNG) or a PDF.")
+    if kind is filetypes.PDF:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+
+        try:
+            stream.seek(0)
+            pages = len(PdfReader(stream, strict=False).pages)
+        except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+            raise ReceiptRejected("This PDF is damaged or incomplete.") from exc
+        finally:
+            stream.seek(0)
+        if pages < 1:
+            raise ReceiptRejected("This PDF has no pages.")
+    return kind
