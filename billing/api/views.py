@@ -22,7 +22,7 @@ from billing.models import Expense
 from billing.pdf import invoice_pdf
 from billing.rules import uk_tax_year
 from gigbook.core.errors import NotFound
-from gigbook.core.pagination import PageNumberPagination
+from gigbook.core.pagination import PageNumberPagination, paginated_response
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {detail, code, errors: {field: [messages]}}"),
@@ -33,9 +33,7 @@ TAGS = ["billing"]
 
 
 def _page(view: APIView, request, qs, serializer_class) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
+    return paginated_response(view, request, qs, serializer_class, context={"request": request})
 
 
 def _detail(request, invoice_id: int, code: int = 200) -> Response:
@@ -44,6 +42,7 @@ def _detail(request, invoice_id: int, code: int = 200) -> Response:
 
 
 class InvoiceListView(APIView):
+    pagination_class = PageNumberPagination
     @extend_schema(tags=TAGS, parameters=[s.InvoiceListQuerySerializer],
                    responses={200: s.InvoiceSerializer(many=True), 400: ERRORS[400]},
                    summary="My invoices: as the musician (drafts included) and as the producer (issued ones)")
@@ -129,6 +128,7 @@ class InvoicePdfView(APIView):
 
 
 class ExpenseListView(APIView):
+    pagination_class = PageNumberPagination
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(tags=TAGS, responses={200: s.ExpenseSerializer(many=True)}, summary="My expenses, newest first")
