@@ -30,7 +30,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gigbook.accounts.admin_apps.GigBookAdminConfig",  # django.contrib.admin with sign-in limits and TOTP
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "gigbook.core",
     "gigbook.accounts",
     "gigbook.notifications",
@@ -60,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -136,6 +139,9 @@ LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 # Login, token and password-reset attempts allowed per window, per client address and per account.
 AUTH_RATE_LIMIT = env.str("AUTH_RATE_LIMIT", default="10/m")
+# Staff must give a TOTP code at the admin sign-in (enrol at /account/two-factor/). Off in the demo.
+STAFF_REQUIRE_OTP = env.bool("STAFF_REQUIRE_OTP", default=not DEBUG)
+OTP_TOTP_ISSUER = "GigBook"
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -101,7 +101,7 @@ def test_token_is_rate_limited_and_rotating_forwarded_for_does_not_reset_it(api_
         statuses.append(response.status_code)
     assert statuses[:5] == [400] * 5
     assert statuses[5:] == [429] * 3
-    # Even the right password is refused while limited: the limit is per account as well.
+    # The right password from the same (real) address is refused too: X-Forwarded-For is ignored.
     response = api_client.post(
         TOKEN, {"email": "mia@example.com", "password": "pw-Str0ng-enough"}, format="json", HTTP_X_FORWARDED_FOR="198.51.100.9"
     )

@@ -15,7 +15,7 @@ from gigbook.accounts.api.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from gigbook.accounts.ratelimit import auth_rate_limit_check
+from gigbook.accounts.ratelimit import auth_rate_limit_check, login_check
 from gigbook.core.errors import ValidationFailed
 
 
@@ -44,7 +44,7 @@ class TokenView(APIView):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"]
-        auth_rate_limit_check(request, group="login", account=email)
+        login_check(request, account=email)  # failures are counted by authenticate()'s signal
         user = authenticate(request._request, email=email, password=serializer.validated_data["password"])
         if user is None:
             raise ValidationFailed("Email or password is wrong.", fields={"non_field_errors": ["Email or password is wrong."]})
