@@ -121,3 +121,8 @@ WORK_KINDS = {
 
 def work_kind(booking_kind: str) -> str:
     return WORK_KINDS.get(booking_kind, "other")
+
+
+def show(amount: Decimal, currency: str) -> str:
+    """Money as people read it: rounded to the currency's minor unit, then the code ("254.00 GBP")."""
+    return f"{money(amount, currency)} {currency}"

@@ -138,9 +138,9 @@ def invoice_draft_for_booking(*, booking_id: int, reason: str = Invoice.Reason.C
         recipient=booking.musician, kind="invoice_ready",
         title=f"Invoice ready: {what}",
         body=(f"Your invoice to {booking.producer.full_name} for {booking.summary} is ready: "
-              f"{invoice.total} {invoice.currency}. Check it, add any expenses, and issue it."),
+              f"{rules.show(invoice.total, invoice.currency)}. Check it, add any expenses, and issue it."),
         url=issue_link(invoice),
-        sms_text=f"GigBook: invoice ready, {invoice.total} {invoice.currency} for {what}. Issue it here:",
+        sms_text=f"GigBook: invoice ready, {rules.show(invoice.total, invoice.currency)} for {what}. Issue it here:",
         dedupe_key=f"invoice-ready-{invoice.pk}",
     )
     return invoice
@@ -271,7 +271,7 @@ def invoice_deliver(*, invoice_id: int) -> bool:
             recipient=invoice.producer, kind="invoice_issued",
             title=f"{label} {invoice.number} from {invoice.snapshot['musician']['name']}",
             body=(f"{invoice.snapshot['musician']['name']} sent you {label.lower()} {invoice.number} for "
-                  f"{invoice.snapshot['booking']['summary']}: {invoice.total} {invoice.currency}"
+                  f"{invoice.snapshot['booking']['summary']}: {rules.show(invoice.total, invoice.currency)}"
                   + (f", due {invoice.due_date:%d %B %Y}." if invoice.kind == Invoice.Kind.INVOICE else ".")
                   + " The PDF is attached."),
             url=f"/billing/invoices/{invoice.pk}/",

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from billing.models import Invoice, Payment
+from billing.rules import show
 from billing.services.common import field_error, invoice_lock, invoice_peek, require_party
 from bookings.fees import money
 from gigbook.core import clock
@@ -72,8 +73,8 @@ def payment_record(*, invoice_id: int, actor, amount: Any, paid_on: date | None 
     open_amount = invoice.total - invoice.paid_amount - _pending_total(invoice)
     if value > open_amount:
         raise ValidationFailed(
-            f"That is more than is owed: {open_amount} {invoice.currency} is still open on {invoice.number}.",
-            code="overpayment", fields={"amount": [f"At most {open_amount} {invoice.currency} is still owed."]})
+            f"That is more than is owed: {show(open_amount, invoice.currency)} is still open on {invoice.number}.",
+            code="overpayment", fields={"amount": [f"At most {show(open_amount, invoice.currency)} is still owed."]})
     by_musician = actor.pk == invoice.musician_id
     payment = Payment.objects.create(
         invoice=invoice, amount=value, paid_on=paid_on, reference=reference, recorded_by=actor, recorded_at=now,
@@ -83,8 +84,8 @@ def payment_record(*, invoice_id: int, actor, amount: Any, paid_on: date | None 
         _settle(invoice, now)
     else:
         notify(recipient=invoice.musician, kind="payment_recorded",
-               title=f"{invoice.snapshot['producer']['name']} says they paid {value} {invoice.currency}",
-               body=(f"{invoice.producer.full_name} recorded a payment of {value} {invoice.currency} on "
+               title=f"{invoice.snapshot['producer']['name']} says they paid {show(value, invoice.currency)}",
+               body=(f"{invoice.producer.full_name} recorded a payment of {show(value, invoice.currency)} on "
                      f"{paid_on:%d %B %Y} against {invoice.number}. Confirm it once it reaches your account."),
                url=f"/billing/invoices/{invoice.pk}/", dedupe_key=f"payment-recorded-{payment.pk}")
     return payment
@@ -110,7 +111,7 @@ def payment_confirm(*, invoice_id: int, payment_id: int, actor, received: bool =
     else:
         notify(recipient=invoice.producer, kind="payment_not_received",
                title=f"Payment on {invoice.number} not received",
-               body=(f"{invoice.snapshot['musician']['name']} has not received the {payment.amount} "
-                     f"{invoice.currency} you recorded on {payment.paid_on:%d %B %Y}. Please check the transfer."),
+               body=(f"{invoice.snapshot['musician']['name']} has not received the "
+                     f"{show(payment.amount, invoice.currency)} you recorded on {payment.paid_on:%d %B %Y}. Please check the transfer."),
                url=f"/billing/invoices/{invoice.pk}/", dedupe_key=f"payment-rejected-{payment.pk}")
     return payment

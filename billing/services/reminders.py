@@ -39,15 +39,16 @@ def late_charge_text(invoice: Invoice, on) -> str:
     charge = late_charge(invoice, on)
     if charge is None:
         return ""
+    cur = invoice.currency
     return (f"Under the Late Payment of Commercial Debts (Interest) Act 1998, statutory interest of "
-            f"{charge.interest} {invoice.currency} ({charge.annual_rate} % a year: 8 % over the Bank of England "
+            f"{rules.show(charge.interest, cur)} ({charge.annual_rate} % a year: 8 % over the Bank of England "
             f"reference rate of {charge.reference_rate} %, for {charge.days_overdue} days) and fixed compensation "
-            f"of {charge.compensation} {invoice.currency} are now also owed: "
-            f"{invoice.outstanding + charge.total} {invoice.currency} in all as of {on:%d %B %Y}.")
+            f"of {rules.show(charge.compensation, cur)} are now also owed: "
+            f"{rules.show(invoice.outstanding + charge.total, cur)} in all as of {on:%d %B %Y}.")
 
 
 def _message(invoice: Invoice, stage: str, today) -> tuple[str, str]:
-    owed = f"{invoice.outstanding} {invoice.currency}"
+    owed = rules.show(invoice.outstanding, invoice.currency)
     who = invoice.snapshot.get("musician", {}).get("name", invoice.musician.full_name)
     due = f"{invoice.due_date:%d %B %Y}"
     if stage == "before":

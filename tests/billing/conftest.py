@@ -80,3 +80,13 @@ def pdf_bytes() -> bytes:
     from weasyprint import HTML
 
     return HTML(string="<p>Car park receipt 12.50</p>").write_pdf()
+
+
+def issued_invoice(producer, musician, profile, venue, frozen_clock, **kwargs):
+    """A completed booking's invoice, drafted and issued through the services."""
+    from billing.models import Invoice
+
+    booking = completed_booking(producer, musician, profile, venue, frozen_clock, **kwargs)
+    invoice = billing.invoice_draft_for_booking(booking_id=booking.pk)
+    billing.invoice_issue(invoice_id=invoice.pk, actor=musician)
+    return Invoice.objects.get(pk=invoice.pk)
