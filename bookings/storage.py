@@ -42,8 +42,12 @@ class MaterialsStorage(Storage):
     def generate_filename(self, filename):
         return self._target().generate_filename(filename)
 
-    def url(self, name):
-        raise NotImplementedError("Materials have no public URL; use the booking's download view.")
+    def url(self, name, parameters=None, expire=None):
+        # Only a signing backend (S3) has URLs, and they are short-lived; the download views hand
+        # them out after checking the caller is a party. A local folder has no URL at all.
+        if "materials" not in settings.STORAGES:
+            raise NotImplementedError("Materials have no public URL; use the booking's download view.")
+        return self._target().url(name, parameters=parameters, expire=expire)
 
 
 _storage = MaterialsStorage()

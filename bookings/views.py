@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -28,6 +28,7 @@ from bookings.phone import OFFER_PURPOSE, phone_token_read
 from gigbook.accounts.validators import available_time_zones
 from gigbook.core import clock
 from gigbook.core.errors import DomainError, NotFound
+from gigbook.core.storage import private_download
 from gigbook.core.tokens import TokenExpired, TokenInvalid
 from musicians.models import MusicianProfile
 
@@ -178,11 +179,8 @@ def offer_link_material(request, token: str, material_id: int):
     return _download(material)
 
 
-def _download(material: Material) -> FileResponse:
-    response = FileResponse(material.file.open("rb"), as_attachment=True, filename=material.original_name,
-                            content_type=material.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+def _download(material: Material) -> HttpResponse:
+    return private_download(material.file, filename=material.original_name, content_type=material.content_type)
 
 
 # --- Producer pages -----------------------------------------------------------------------------

@@ -109,6 +109,29 @@ else:
     # reused connection survive a database restart.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction pooling mode a server connection changes hands between
+    # transactions: no server-side cursors (they outlive a transaction), no session state.
+    DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+    if DATABASE_POOLER not in ("", "pgbouncer"):
+        raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+    if DATABASE_POOLER == "pgbouncer":
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Reads that may lag (directory search, public profiles) go to a streaming replica when one is
+    # configured; see gigbook/core/db.py for which reads and for read-your-writes.
+    _replica_url = env.str("DATABASE_REPLICA_URL", default="")
+    if _replica_url:
+        DATABASES["replica"] = {
+            **env.db_url_config(_replica_url),
+            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
+            # The test runner must not create a second test database for it.
+            "TEST": {"MIRROR": "default"},
+        }
+        DATABASE_ROUTERS = ["gigbook.core.db.ReplicaRouter"]
+        MIDDLEWARE.append("gigbook.core.db.ReplicaReadsMiddleware")
+# A person who has just written reads from the primary for this many seconds (replica lag bound).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -156,13 +179,41 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
-    "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# MEDIA_STORAGE=s3 keeps uploads in an S3-compatible bucket (AWS, MinIO, Ceph, R2...), so every web
+# node serves the same files. The bucket stays private: photos get signed URLs valid for an hour,
+# booking materials signed URLs valid for MATERIALS_URL_SECONDS, handed out only after the party check.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+MATERIALS_URL_SECONDS = env.int("MATERIALS_URL_SECONDS", default=60)
+if MEDIA_STORAGE == "s3":
+    _s3 = {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        "signature_version": "s3v4",
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "media", "querystring_expire": 3600},
+    }
+    STORAGES["materials"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "private/materials", "querystring_expire": MATERIALS_URL_SECONDS},
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'.")
 WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -233,6 +284,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # each task (gigbook/celery.py), with CONN_HEALTH_CHECKS.
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+if REDIS_URL:
+    # RedBeat keeps the schedule in Redis behind a lock: beat may run on several nodes for
+    # availability, and only the lock holder sends; a standby takes over when the lock lapses.
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="gigbook:redbeat:")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("REDBEAT_LOCK_TIMEOUT", default=30)
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 # Periodic sweeps. Anything due later is a stored timestamp that one of these picks up.
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "gigbook.notifications.tasks.sweep_pending_deliveries", "schedule": 60.0},

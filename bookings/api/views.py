@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -21,6 +20,7 @@ from bookings.models import Booking
 from gigbook.core import clock
 from gigbook.core.errors import NotFound, ValidationFailed
 from gigbook.core.pagination import PageNumberPagination, paginated_response
+from gigbook.core.storage import private_download
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -250,14 +250,13 @@ class MaterialDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["bookings"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                                                 302: OpenApiResponse(description="With S3 storage: a signed URL "
+                                                                      "valid for MATERIALS_URL_SECONDS"),
                                                  404: ERRORS[404]},
                    summary="Download a material (parties and staff only)")
     def get(self, request, pk: int, material_id: int):
         material = selectors.material_get_for_user(user=request.user, booking_id=pk, material_id=material_id)
-        response = FileResponse(material.file.open("rb"), as_attachment=True, filename=material.original_name,
-                                content_type=material.content_type)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_download(material.file, filename=material.original_name, content_type=material.content_type)
 
     @extend_schema(tags=["bookings"], responses={204: None, **ERRORS}, summary="Remove a material you uploaded")
     def delete(self, request, pk: int, material_id: int):
