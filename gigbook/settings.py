@@ -251,10 +251,14 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
-# A claimed delivery not finished within this many seconds is presumed lost (worker died) and
-# retried by the sweep; pending deliveries older than it are re-enqueued.
-NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=180)
+# A claim on a delivery is a lease of this many seconds, extended every third of it while its batch
+# is worked through; a claim whose lease ran out belonged to a worker that died and is swept again.
+# Every channel's send timeout must stay under two thirds of it (EMAIL_TIMEOUT and Twilio: 15 s).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=30)
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=120)
+# A producer's live page shows an offer as "delayed" when none of its channels got it and one has
+# waited longer than this (a healthy broadcast to 1,000 players is out within 10 s), or failed.
+NOTIFICATION_DELAYED_SECONDS = env.int("NOTIFICATION_DELAYED_SECONDS", default=20)
 
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:
@@ -294,7 +298,8 @@ if REDIS_URL:
     CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 # Periodic sweeps. Anything due later is a stored timestamp that one of these picks up.
 CELERY_BEAT_SCHEDULE = {
-    "notifications-sweep": {"task": "gigbook.notifications.tasks.sweep_pending_deliveries", "schedule": 60.0},
+    # Every 10 s: a lost claim is sent again within lease + 10 s of the crash (40 s by default).
+    "notifications-sweep": {"task": "gigbook.notifications.tasks.sweep_pending_deliveries", "schedule": 10.0},
     "musicians-extend-busy-horizon": {"task": "musicians.tasks.extend_busy_horizon", "schedule": 60.0 * 60 * 24},
     "bookings-sweep": {"task": "bookings.tasks.sweep_bookings", "schedule": 60.0},
     "bookings-reminders": {"task": "bookings.tasks.send_due_reminders", "schedule": 60.0},

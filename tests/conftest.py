@@ -181,12 +181,19 @@ class _RecordingSMTPHandler:
 
     With ``delay`` it waits before answering DATA; a message is only *accepted* if the client is
     still connected afterwards, as with a real server that never sent its 250 reply.
+
+    With ``hold_at = n`` the n-th message is taken in (counted in ``messages``: a provider that
+    has the message may deliver it) and then no reply is given while the client stays connected:
+    the worst moment for a sender to die. ``held`` is set when that happens.
     """
 
     def __init__(self):
         self.messages = []
         self.delay = 0.0
         self.data_started = None
+        self.hold_at = None
+        self.held = None
+        self.received = 0
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio
@@ -194,6 +201,16 @@ class _RecordingSMTPHandler:
 
         if self.data_started is not None:
             self.data_started.set()
+        self.received += 1
+        if self.hold_at == self.received:
+            self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+            self.held.set()
+            transport = getattr(server, "transport", None)
+            for _ in range(1200):  # at most 2 minutes
+                if transport is None or transport.is_closing():
+                    return "421 client went away"
+                await asyncio.sleep(0.1)
+            return "250 OK"
         if self.delay:
             await asyncio.sleep(self.delay)
             transport = getattr(server, "transport", None)
@@ -216,6 +233,7 @@ def smtp_server():
         port = probe.getsockname()[1]
     handler = _RecordingSMTPHandler()
     handler.data_started = threading.Event()
+    handler.held = threading.Event()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     controller.url = f"smtp://127.0.0.1:{port}"
@@ -252,6 +270,18 @@ def celery_worker_process(settings, tmp_path):
 
         def log(self):
             return Path(self.log_path).read_text(errors="replace")
+
+        def pool_pids(self):
+            """The pool's child processes (each runs one task at a time)."""
+            pids = []
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    pids.append(int(stat.parent.name))
+            return pids
 
         def kill(self):
             os.killpg(self.process.pid, signal.SIGKILL)

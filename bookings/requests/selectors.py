@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from bookings.requests.models import Chair, Favourite, GigRequest, Invitation
+from gigbook.core import clock
 from gigbook.core.errors import NotFound
 from gigbook.notifications.models import Delivery
 
 IStatus = Invitation.Status
 
 # What the producer's live page shows, in the order an invitation moves through it.
-DISPLAY_STATES = ("queued", "sent", "delivered", "seen", "accepted", "declined", "timed_out", "withdrawn")
+DISPLAY_STATES = ("queued", "sent", "delayed", "delivered", "seen", "accepted", "declined", "timed_out", "withdrawn")
 
 
 def display_state(invitation: Invitation, now: datetime) -> str:
-    """sent/seen/... as stored, ``timed_out`` past the deadline, ``delivered`` once a channel got it.
+    """sent/seen/... as stored, ``timed_out`` past the deadline, ``delivered`` once a channel got it,
+    ``delayed`` while no channel got it and one of them is overdue or failing.
 
-    Needs ``delivered`` annotated (see ``_invitations``).
+    Needs ``delivered`` and ``delivery_delayed`` annotated (see ``_invitations``).
     """
     status = invitation.effective_status(now)
     if status == IStatus.SENT and getattr(invitation, "delivered", False):
         return "delivered"
+    if status == IStatus.SENT and getattr(invitation, "delivery_delayed", False):
+        return "delayed"
     return status
 
 
@@ -32,10 +37,24 @@ def _delivered():
     return Exists(Delivery.objects.filter(notification_id=OuterRef("notification_id"), status=Delivery.Status.SENT))
 
 
+def _delivery_delayed(now: datetime):
+    """A channel of the offer is overdue: waiting (to be sent, or being sent) for longer than a
+    healthy broadcast takes, or its last attempt failed (retrying later, or given up)."""
+    overdue = now - timedelta(seconds=settings.NOTIFICATION_DELAYED_SECONDS)
+    waiting = (Delivery.Status.PENDING, Delivery.Status.SENDING)
+    return Exists(
+        Delivery.objects.filter(notification_id=OuterRef("notification_id")).filter(
+            Q(status__in=waiting, created_at__lt=overdue)
+            | Q(status=Delivery.Status.PENDING, attempts__gt=0)
+            | Q(status=Delivery.Status.FAILED)
+        )
+    )
+
+
 def _invitations() -> QuerySet:
     return (
         Invitation.objects.select_related("musician__musician_profile", "instrument")
-        .annotate(delivered=_delivered())
+        .annotate(delivered=_delivered(), delivery_delayed=_delivery_delayed(clock.now()))
         .order_by("instrument_id", "position", "id")
     )
 
@@ -67,7 +86,7 @@ def gig_request_get_for_user(*, user, request_id: int) -> GigRequest:
     """One request with its chairs (and bookings) and every invitation, for its producer or staff.
 
     Queries: the request (venue, producer), chairs (instrument, filled_by), invitations
-    (musician, profile, instrument, delivered flag) — three, however many invitations.
+    (musician, profile, instrument, delivered and delayed flags) — three, however many invitations.
     """
     qs = GigRequest.objects.filter(pk=request_id)
     if not user.is_staff:

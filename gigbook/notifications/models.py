@@ -43,7 +43,13 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One channel's delivery of one notification; claimed by conditional update so it is sent once."""
+    """One channel's delivery of one notification; claimed by conditional update so it is sent once.
+
+    A claim holds a lease (``lease_expires_at``) that the claiming task extends while it works
+    through its batch; ``claim_token`` is that task's id (a redelivered task presents the same one
+    and takes its own claims back at once) and ``claim_node`` the worker that ran it (a worker
+    restarted under the same name releases what its previous life left 'sending').
+    """
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -62,6 +68,9 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=255, blank=True)
+    claim_node = models.CharField(max_length=255, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 

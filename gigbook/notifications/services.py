@@ -2,13 +2,16 @@
 
 ``notify`` is called by every service that causes a message, inside that service's transaction:
 the Notification and its Delivery rows commit (or roll back) with the event itself, and delivery
-is enqueued only after the commit. ``delivery_attempt`` is what the Celery task runs.
+is enqueued only after the commit. ``notifications_deliver`` is what the Celery tasks run:
+claim (with a lease) → send → record each send at once.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -154,26 +157,53 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
 
 
-def _claimable(now) -> Q:
-    """Deliveries a worker may take: pending and due, or 'sending' past the lease.
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
 
-    A delivery left 'sending' longer than the lease belonged to a worker that died mid-send.
+
+def _claimable(now, claim_token: str = "") -> Q:
+    """Deliveries a worker may take: pending and due, 'sending' past its lease, or its own.
+
+    A delivery left 'sending' past its lease belonged to a worker that died (a live one extends
+    the lease while it works). A redelivered task (the worker running it died, the broker gave the
+    message again) presents the same ``claim_token`` and takes its own claims back at once.
     """
-    lease_expired = now - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
     due = Q(status=Delivery.Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    return due | Q(status=Delivery.Status.SENDING, claimed_at__lt=lease_expired)
+    lost = Q(status=Delivery.Status.SENDING, lease_expires_at__lt=now)
+    if claim_token:
+        lost |= Q(status=Delivery.Status.SENDING, claim_token=claim_token)
+    return due | lost
 
 
-def delivery_claim(*, delivery_id: int) -> bool:
+def _is_claimable(delivery: Delivery, now, claim_token: str) -> bool:
+    if delivery.status == Delivery.Status.PENDING:
+        return delivery.next_attempt_at is None or delivery.next_attempt_at <= now
+    if delivery.status != Delivery.Status.SENDING:
+        return False
+    if claim_token and delivery.claim_token == claim_token:
+        return True
+    return delivery.lease_expires_at is not None and delivery.lease_expires_at < now
+
+
+def _claim_values(now, claim_token: str, node: str) -> dict:
+    return {
+        "status": Delivery.Status.SENDING, "claimed_at": now, "attempts": F("attempts") + 1,
+        "claim_token": claim_token, "claim_node": node, "lease_expires_at": now + _lease(),
+    }
+
+
+def delivery_claim(*, delivery_id: int, claim_token: str = "", node: str = "") -> bool:
     """Take one delivery for sending. False when another worker has it or it is done."""
     now = clock.now()
-    claimed = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
-        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    claimed = Delivery.objects.filter(_claimable(now, claim_token), pk=delivery_id).update(
+        **_claim_values(now, claim_token or uuid.uuid4().hex, node)
     )
     return claimed == 1
 
 
-def _claim_for_notifications(notification_ids: list[int]) -> tuple[list[Delivery], dict[int, dict[str, str]]]:
+def _claim_for_notifications(
+    notification_ids: list[int], claim_token: str, node: str
+) -> tuple[list[Delivery], dict[int, dict[str, str]]]:
     """Claim every due delivery of these notifications in one short transaction.
 
     Returns the claimed rows (with notification and recipient loaded) and, per notification, the
@@ -188,11 +218,11 @@ def _claim_for_notifications(notification_ids: list[int]) -> tuple[list[Delivery
             .filter(notification_id__in=notification_ids)
             .order_by("id")
         )
-        due = [row for row in rows if _is_claimable(row, now)]
+        due = [row for row in rows if _is_claimable(row, now, claim_token)]
         if due:
             # Conditional as well, for SQLite (demo mode), which has no row locks.
-            updated = Delivery.objects.filter(_claimable(now), pk__in=[row.pk for row in due]).update(
-                status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            updated = Delivery.objects.filter(_claimable(now, claim_token), pk__in=[row.pk for row in due]).update(
+                **_claim_values(now, claim_token, node)
             )
             if updated != len(due):
                 raise transaction.TransactionManagementError("delivery claimed concurrently")
@@ -208,15 +238,13 @@ def _claim_for_notifications(notification_ids: list[int]) -> tuple[list[Delivery
     return claimed, others
 
 
-def _is_claimable(delivery: Delivery, now) -> bool:
-    if delivery.status == Delivery.Status.PENDING:
-        return delivery.next_attempt_at is None or delivery.next_attempt_at <= now
-    lease_expired = now - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
-    return delivery.status == Delivery.Status.SENDING and delivery.claimed_at is not None and delivery.claimed_at < lease_expired
-
-
 def _send_claimed(delivery: Delivery) -> str:
-    """Send one claimed delivery and record a failure. Returns the status it ends in."""
+    """Send one claimed delivery and record the outcome at once. Returns the status it ends in.
+
+    'sent' is written in its own statement right after the provider accepted the message, so a
+    worker killed later in its batch loses nothing it already sent: only a message in flight at
+    the kill (accepted by the provider, not yet recorded) can go out a second time.
+    """
     try:
         SENDERS[delivery.channel](delivery.notification)
     except Exception as exc:  # any channel failure is recorded, never lost
@@ -226,57 +254,79 @@ def _send_claimed(delivery: Delivery) -> str:
             status=Delivery.Status.FAILED if give_up else Delivery.Status.PENDING,
             last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
             next_attempt_at=None if give_up else clock.now() + _backoff(delivery.attempts),
+            lease_expires_at=None,
         )
         logger.warning(
             "delivery failed",
             extra={"delivery": delivery.pk, "channel": delivery.channel, "attempts": delivery.attempts, "final": give_up},
         )
         return Delivery.Status.FAILED if give_up else Delivery.Status.PENDING
+    # Whoever holds the claim now, the message went out: record it so nobody sends it again.
+    Delivery.objects.filter(pk=delivery.pk).exclude(status=Delivery.Status.SENT).update(
+        status=Delivery.Status.SENT, sent_at=clock.now(), last_error="", lease_expires_at=None
+    )
+    logger.info("delivery sent", extra={"delivery": delivery.pk, "channel": delivery.channel})
     return Delivery.Status.SENT
 
 
-def _mark_sent(delivery_ids: list[int]) -> None:
-    if delivery_ids:
-        Delivery.objects.filter(pk__in=delivery_ids).update(status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
-        logger.info("deliveries sent", extra={"deliveries": delivery_ids})
+def _extend_lease(delivery_ids: list[int], claim_token: str) -> None:
+    Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.SENDING, claim_token=claim_token).update(
+        lease_expires_at=clock.now() + _lease()
+    )
 
 
-def delivery_attempt(*, delivery_id: int) -> str:
-    """Claim and send one delivery; record the outcome. Returns the resulting status.
-
-    Runs outside any transaction: the claim commits before the network call, so a duplicate
-    task sees 'sending' and does nothing.
-    """
-    if not delivery_claim(delivery_id=delivery_id):
-        return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
-    delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
-    status = _send_claimed(delivery)
-    if status == Delivery.Status.SENT:
-        _mark_sent([delivery_id])
-    return status
-
-
-def notifications_deliver(*, notification_ids: list[int]) -> dict[int, dict[str, str]]:
+def notifications_deliver(
+    *, notification_ids: list[int], claim_token: str = "", node: str = ""
+) -> dict[int, dict[str, str]]:
     """Attempt every due delivery of these notifications; the status per notification and channel.
 
-    Harmless when run twice. The claim commits before any network call; the successful sends are
-    then recorded in one statement (a worker dying in between leaves them 'sending' until the
-    lease runs out, and the sweep retries them).
+    Harmless when run twice. The claim commits before any network call, and each send is recorded
+    as soon as it is made. ``claim_token`` names this attempt (the Celery task id, so a redelivered
+    task takes its own claims back without waiting for their lease); ``node`` the worker running it.
+    While the batch is worked through, the lease of the claims not yet sent is extended every third
+    of the lease, so a long batch is never mistaken for a lost one.
     """
-    claimed, results = _claim_for_notifications(list(notification_ids))
-    sent = []
-    for delivery in claimed:
+    claim_token = claim_token or uuid.uuid4().hex
+    claimed, results = _claim_for_notifications(list(notification_ids), claim_token, node)
+    heartbeat_every = settings.NOTIFICATION_LEASE_SECONDS / 3
+    last_heartbeat = time.monotonic()
+    for index, delivery in enumerate(claimed):
+        if time.monotonic() - last_heartbeat >= heartbeat_every:
+            _extend_lease([row.pk for row in claimed[index:]], claim_token)
+            last_heartbeat = time.monotonic()
         status = _send_claimed(delivery)
         results.setdefault(delivery.notification_id, {})[delivery.channel] = status
-        if status == Delivery.Status.SENT:
-            sent.append(delivery.pk)
-    _mark_sent(sent)
     return results
 
 
-def notification_deliver(*, notification_id: int) -> dict[str, str]:
+def notification_deliver(*, notification_id: int, claim_token: str = "", node: str = "") -> dict[str, str]:
     """Attempt every due delivery of one notification (see notifications_deliver)."""
-    return notifications_deliver(notification_ids=[notification_id])[notification_id]
+    return notifications_deliver(notification_ids=[notification_id], claim_token=claim_token, node=node)[
+        notification_id
+    ]
+
+
+def deliveries_release_for_restarted_worker(*, node: str, started_at) -> list[int]:
+    """Hand back what a previous life of worker ``node`` left 'sending'; the notification ids to send.
+
+    Called when a worker starts. Claims under its own name made before it started belong to a
+    process that is gone (killed, machine restarted), so they need not wait for their lease. Worker
+    names must be unique among running workers (as Celery requires anyway).
+    """
+    if not node:
+        return []
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=Delivery.Status.SENDING, claim_node=node, claimed_at__lt=started_at)
+            .values_list("pk", "notification_id")
+        )
+        Delivery.objects.filter(pk__in=[pk for pk, _ in rows], status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING, next_attempt_at=None, claim_token="", lease_expires_at=None
+        )
+    if rows:
+        logger.warning("deliveries released after a worker restart", extra={"node": node, "deliveries": len(rows)})
+    return sorted({notification_id for _, notification_id in rows})
 
 
 def deliveries_due_notification_ids(*, limit: int = 500) -> list[int]:
@@ -287,11 +337,10 @@ def deliveries_due_notification_ids(*, limit: int = 500) -> list[int]:
     """
     now = clock.now()
     grace = now - timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
-    lease_expired = now - timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
     due = (
         Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
         | Q(status=Delivery.Status.PENDING, next_attempt_at__isnull=True, created_at__lte=grace)
-        | Q(status=Delivery.Status.SENDING, claimed_at__lt=lease_expired)
+        | Q(status=Delivery.Status.SENDING, lease_expires_at__lt=now)
     )
     return list(
         Delivery.objects.filter(due).order_by("notification_id").values_list("notification_id", flat=True).distinct()[:limit]

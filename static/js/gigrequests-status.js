@@ -6,11 +6,12 @@
   const id = root.dataset.requestId;
   const url = `/api/gig-requests/${id}/`;
   const LABELS = {
-    queued: "Waiting their turn", sent: "Offer sent", delivered: "Delivered", seen: "Seen",
+    queued: "Waiting their turn", sent: "Offer sent", delayed: "Delayed: not reached yet, still trying",
+    delivered: "Delivered", seen: "Seen",
     accepted: "Accepted", declined: "Declined", timed_out: "Timed out", withdrawn: "Not asked",
   };
   const CSS = { accepted: "status-ok", declined: "status-bad", timed_out: "status-bad", seen: "status-warn",
-    delivered: "status-warn", sent: "status-warn" };
+    delivered: "status-warn", sent: "status-warn", delayed: "status-bad" };
   const MODES = { call_list: "asking one at a time", broadcast: "asking everyone at once", closed: "closed" };
   let data = JSON.parse(document.getElementById("gigrequest-initial").textContent);
   let previous = {};
@@ -52,7 +53,8 @@
     document.getElementById("request-mode").textContent = MODES[data.mode] || data.mode;
     const c = data.counts;
     document.getElementById("request-counts").textContent =
-      `${data.filled_count} of ${data.chair_count} filled · ${c.sent + c.delivered + c.seen} waiting for an answer · ` +
+      `${data.filled_count} of ${data.chair_count} filled · ${c.sent + c.delayed + c.delivered + c.seen} waiting for an answer · ` +
+      (c.delayed ? `${c.delayed} not reached yet (we keep trying) · ` : "") +
       `${c.declined} declined · ${c.timed_out} timed out · ${c.queued} still to ask`;
 
     const chairs = document.getElementById("chairs");
