@@ -49,7 +49,7 @@ def notify_all(make_user, count: int) -> list[str]:
 
 def report_duplicates(counts: Counter, in_flight: str) -> int:
     duplicates = {address: n - 1 for address, n in counts.items() if n > 1}
-    print(f"\nduplicates: {sum(duplicates.values())} {duplicates} (message in flight at the kill: to {in_flight})")
+    print(f"\nduplicates: {sum(duplicates.values())} {duplicates} (message in flight at the kill: to {in_flight})")  # noqa: T201
     return sum(duplicates.values())
 
 
@@ -76,7 +76,7 @@ def test_worker_killed_mid_batch_of_50_sends_each_once_but_the_one_in_flight_and
     celery_worker_process(env=env, concurrency=1, name="mailer")  # same worker name, as a supervisor restarts it
     assert wait_for(lambda: set(received(smtp_server)) == set(addresses), timeout=30), received(smtp_server)
     took = time.monotonic() - restarted_at
-    print(f"\nall 50 recipients had their message {took:.1f} s after the restart (lease {services._lease()})")
+    print(f"\nall 50 recipients had their message {took:.1f} s after the restart (lease {services._lease()})")  # noqa: T201
     assert took < 15
     assert wait_for(lambda: status_counts() == {S.SENT: 50}), status_counts()
 
@@ -109,7 +109,7 @@ def test_pool_process_killed_mid_batch_its_redelivered_task_takes_its_claims_bac
     # Well within the 30 s lease, and no sweep runs: only the redelivered task can send these.
     assert wait_for(lambda: status_counts() == {S.SENT: 25}, timeout=20), (status_counts(), worker.log())
     took = time.monotonic() - killed_at
-    print(f"\nrest of the batch sent {took:.1f} s after the pool process was killed")
+    print(f"\nrest of the batch sent {took:.1f} s after the pool process was killed")  # noqa: T201
     assert took < 10
     # The same task (same id) took them back.
     assert set(Delivery.objects.filter(pk__in=claimed).values_list("claim_token", flat=True)) == tokens
