@@ -66,6 +66,17 @@ def money(amount: Decimal | int | str, currency: str) -> Decimal:
     return Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
+# Symbols only where one is unambiguous to our readers; others keep the ISO code ("SEK 650.00").
+_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹"}
+
+
+def money_text(amount: Decimal | int | str, currency: str) -> str:
+    """An amount as people read it, in the currency's minor units: ``£1,195.00``, ``¥19,500``, ``KWD 1.500``."""
+    value = f"{money(amount, currency):,}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{value}" if symbol else f"{currency} {value}"
+
+
 def elapsed_hours(starts_at: datetime, ends_at: datetime) -> Decimal:
     """Real elapsed hours between two aware datetimes (DST-proof), exact to the second."""
     if starts_at.tzinfo is None or ends_at.tzinfo is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bookings.calendar import booking_ics
+from bookings.calendar import booking_ics, booking_ics_method
 from bookings.models import Booking
 from gigbook.core import clock
 from gigbook.notifications.services import notify
@@ -77,7 +77,8 @@ def _send(booking: Booking, recipient, *, event: str, title: str, body: str, sms
         attachments = [{
             "filename": f"gigbook-booking-{booking.pk}.ics",
             "content": booking_ics(booking, for_user=recipient, stamp=clock.now()),
-            "mimetype": "text/calendar",
+            # iTIP (RFC 6047): mail clients act on an invitation or cancellation only with the method here.
+            "mimetype": f"text/calendar; method={booking_ics_method(booking)}",
         }]
     notify(
         recipient=recipient,
@@ -187,6 +188,18 @@ def notify_cancelled(booking: Booking) -> None:
             body=f"{who} cancelled the booking for {when_text(booking, recipient)}.\nReason: {booking.cancel_reason}{fee}\n\n"
                  "The attached calendar entry removes it from your calendar.",
             sms=f"GigBook: {who} cancelled the booking on {_fmt(booking.starts_at, booking.zone)}.",
+            ics=True,
+        )
+
+
+def notify_venue_changed(booking: Booking) -> None:
+    for recipient in (booking.producer, booking.musician):
+        _send(
+            booking, recipient, event="venue_changed",
+            title=f"Venue details changed: {booking.instrument.name}, {_fmt(booking.starts_at, booking.zone)}",
+            body=f"The venue details for {when_text(booking, recipient)} changed.\nWhere: {where_text(booking)}\n\n"
+                 "The attached calendar entry updates your calendar.",
+            sms=f"GigBook: venue details changed for {_fmt(booking.starts_at, booking.zone)}: {where_text(booking)}.",
             ics=True,
         )
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from bookings import fees, filetypes, messages
 from bookings.models import Booking, BookingEvent, CalendarFeed, Material, OfferIdempotencyKey, Venue
@@ -1155,18 +1155,37 @@ def venue_create(*, owner, name: str, address: str, time_zone: str, city: str = 
     return venue
 
 
+# What calendar events show of a venue (LOCATION, GEO, the description's venue notes).
+VENUE_CALENDAR_FIELDS = ("name", "address", "latitude", "longitude", "notes")
+
+
 @transaction.atomic
 def venue_update(*, owner, venue_id: int, **changes: Any) -> Venue:
-    """Edit one of the producer's venues. Bookings keep the time zone they were made in."""
+    """Edit one of the producer's venues. Bookings keep the time zone they were made in.
+
+    When a field calendars show changes, every booking at the venue that calendars list gets a
+    higher SEQUENCE (so subscribed calendars replace the event), and both parties of each upcoming
+    accepted booking get the updated .ics by email (iTIP REQUEST).
+    """
     venue = Venue.objects.select_for_update().filter(pk=venue_id, owner=owner).first()
     if venue is None:
         raise NotFound("No such venue.")
+    shown_before = [getattr(venue, name) for name in VENUE_CALENDAR_FIELDS]
     for name, value in changes.items():
         if name not in VENUE_FIELDS:
             raise TypeError(name)
         setattr(venue, name, value.strip() if isinstance(value, str) else value)
     _venue_validate(venue)
     venue.save()
+    if [getattr(venue, name) for name in VENUE_CALENDAR_FIELDS] != shown_before:
+        now = clock.now()
+        listed = Booking.objects.filter(venue=venue).filter(
+            Q(status__in=Booking.BLOCKING_STATUSES) | Q(status=Status.CANCELLED, accepted_at__isnull=False)
+        )
+        listed.update(sequence=F("sequence") + 1, updated_at=now)
+        for booking in listed.filter(status=Status.ACCEPTED, ends_at__gt=now).select_related(
+                "producer", "musician", "instrument", "venue"):
+            messages.notify_venue_changed(booking)
     return venue
 
 

@@ -1,6 +1,7 @@
 """Calendar feeds and .ics attachments, parsed back with the icalendar library."""
 
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -119,16 +120,19 @@ def test_feed_records_fetches_without_writing_on_every_poll(now, client_for, api
     assert feed.last_fetched_at == now
 
 
-def test_confirmation_email_carries_a_parseable_ics(now, producer, musician, profile, venue):
+def test_confirmation_email_carries_a_parseable_ics(now, producer, musician, profile, venue, settings):
     booking = offer(producer, profile, venue=venue, starts_at=now + timedelta(days=3))
     services.booking_accept(booking_id=booking.pk, actor=musician)
     for user in (producer, musician):
         note = Notification.objects.get(recipient=user, kind="booking_accepted")
         [attachment] = note.attachments
         assert attachment["filename"] == f"gigbook-booking-{booking.pk}.ics"
+        assert attachment["mimetype"] == "text/calendar; method=REQUEST"
         cal = icalendar.Calendar.from_ical(attachment["content"])
-        assert str(cal["METHOD"]) == "PUBLISH"
+        assert str(cal["METHOD"]) == "REQUEST"
         [event] = cal.walk("VEVENT")
+        assert str(event["ORGANIZER"]) == f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}"
+        assert sorted(str(a) for a in event["ATTENDEE"]) == sorted([f"mailto:{producer.email}", f"mailto:{musician.email}"])
         assert event["DTSTART"].params["TZID"] == "Europe/London"
         assert event.decoded("DTSTART").astimezone(ZoneInfo("UTC")) == booking.starts_at
 
@@ -154,6 +158,6 @@ def test_confirmation_emails_really_go_out_with_the_ics(now, producer, musician,
     assert sorted(m.to[0] for m in confirmations) == sorted([producer.email, musician.email])
     for message in confirmations:
         [(filename, content, mimetype)] = message.attachments
-        assert filename.endswith(".ics") and mimetype == "text/calendar"
+        assert filename.endswith(".ics") and mimetype == "text/calendar; method=REQUEST"
         [event] = icalendar.Calendar.from_ical(content).walk("VEVENT")
         assert str(event["UID"]) == f"booking-{booking.pk}@127.0.0.1"

@@ -56,7 +56,7 @@ def test_accept_freezes_the_fee_holds_the_time_and_confirms_both_sides(offered, 
     assert (interval.profile_id, interval.starts_at, interval.ends_at) == (profile.pk, booking.starts_at, booking.ends_at)
     for user in (producer, musician):
         confirmation = Notification.objects.get(recipient=user, kind="booking_accepted")
-        assert confirmation.attachments[0]["mimetype"] == "text/calendar"
+        assert confirmation.attachments[0]["mimetype"] == "text/calendar; method=REQUEST"
         assert "BEGIN:VEVENT" in confirmation.attachments[0]["content"]
 
     # The musician's rates change later: the agreed fee does not.
