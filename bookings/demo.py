@@ -59,6 +59,11 @@ BOOKINGS = [
      "studio_session", -21, 10, 3, Booking.Status.COMPLETED),
     ("Demo: Nashville tour date", "bandleader@gigbook.test", "bass@gigbook.test", "Ocean Way Nashville",
      "tour_date", 30, 19, 4, Booking.Status.ACCEPTED),
+    # Past work the demo musician has invoiced (billing's demo seeder makes the invoices).
+    ("Demo: spring album session", "producer@gigbook.test", "musician@gigbook.test", "Abbey Road Studio 2",
+     "studio_session", -80, 10, 4, Booking.Status.COMPLETED),
+    ("Demo: Jazz Café late show", "producer@gigbook.test", "musician@gigbook.test", "The Jazz Café",
+     "live_show", -55, 20, 3, Booking.Status.COMPLETED),
 ]
 
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("requests/", include("bookings.requests.urls")),
     path("", include("trust.urls")),
+    path("billing/", include("billing.urls")),
 ]
 
 if settings.DEBUG:
