@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from musicians.geo import public_point
+
 # Mean Earth radius used for every distance (SQL and Python use the same figure, so the search
 # and the booking checks never disagree about a boundary).
 EARTH_RADIUS_KM = 6371.0088
@@ -148,9 +150,13 @@ class MusicianProfile(models.Model):
     median_response_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     # --- Derived, kept in step by save(): search helpers -------------------------------------
-    # The lat/lng rectangle the musician's travel radius covers. A venue outside it is out of
+    # The lat/lng rectangle the musician's travel radius covers (around the public point). A venue outside it is out of
     # reach, so the search prunes with this box (GiST-indexed on PostgreSQL) before the exact
     # great-circle test.
+    # The centre of the ~5 km grid cell holding the home (musicians.geo): search measures distances
+    # and reach from here, so nothing it answers reveals the exact position.
+    public_latitude = models.FloatField(null=True, blank=True, editable=False)
+    public_longitude = models.FloatField(null=True, blank=True, editable=False)
     reach_lat_min = models.FloatField(null=True, blank=True, editable=False)
     reach_lat_max = models.FloatField(null=True, blank=True, editable=False)
     reach_lng_min = models.FloatField(null=True, blank=True, editable=False)
@@ -211,6 +217,7 @@ class MusicianProfile(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {
                 "reach_lat_min", "reach_lat_max", "reach_lng_min", "reach_lng_max", "search_text", "updated_at",
+                "public_latitude", "public_longitude",
             }
         super().save(*args, **kwargs)
 
@@ -227,7 +234,8 @@ class MusicianProfile(models.Model):
 
     def refresh_derived(self) -> None:
         """Recompute the reach box and the search text from this row's own fields."""
-        box = reach_box(self.latitude, self.longitude, self.travel_radius_km)
+        self.public_latitude, self.public_longitude = public_point(self.latitude, self.longitude)
+        box = reach_box(self.public_latitude, self.public_longitude, self.travel_radius_km)
         self.reach_lat_min, self.reach_lat_max, self.reach_lng_min, self.reach_lng_max = box
         full_name = self.user.full_name if self.user_id else ""
         self.search_text = " ".join(

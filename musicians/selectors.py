@@ -12,11 +12,13 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Ceil
 from django.utils import timezone
 
 from gigbook.core import clock
 from gigbook.core.errors import NotFound
 from musicians.availability import weekly_occurrences
+from musicians.geo import DISTANCE_BAND_KM, public_point
 from musicians.models import (
     EARTH_RADIUS_KM,
     RATE_KIND_FIELDS,
@@ -62,10 +64,12 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def profile_distance_km(profile: MusicianProfile, lat: float, lng: float) -> float | None:
-    """Distance from the musician's home to (lat, lng), or None if they gave no location."""
-    if profile.latitude is None or profile.longitude is None:
+    """Distance from the musician's public point (musicians.geo) to (lat, lng), as search measures
+    it, or None if they gave no location."""
+    home_lat, home_lng = public_point(profile.latitude, profile.longitude)
+    if home_lat is None or home_lng is None:
         return None
-    return distance_km(profile.latitude, profile.longitude, lat, lng)
+    return distance_km(home_lat, home_lng, lat, lng)
 
 
 def profile_reaches(profile: MusicianProfile, lat: float, lng: float) -> bool:
@@ -313,7 +317,9 @@ def musician_search(
         qs = qs.filter(**{f"{rate_field}__lte": max_rate})
     if near is not None:
         lat, lng = near
-        qs = qs.filter(ReachContains(lat, lng)).annotate(distance_km=distance_km_expression(lat, lng))
+        # From the public point, never the home itself (see musicians.geo).
+        qs = qs.filter(ReachContains(lat, lng)).annotate(
+            distance_km=distance_km_expression(lat, lng, "public_latitude", "public_longitude"))
         qs = qs.filter(distance_km__lte=F("travel_radius_km") + BOUNDARY_TOLERANCE_KM)
         if radius_km is not None:
             qs = qs.filter(distance_km__lte=radius_km + BOUNDARY_TOLERANCE_KM)
@@ -329,7 +335,8 @@ def musician_search(
     if ordering == "rate":
         qs = qs.order_by(F("rate_value").asc(nulls_last=True), "id")
     elif ordering == "distance":
-        qs = qs.order_by("distance_km", "id")
+        # By the 5 km band shown, not the exact figure, so the order reveals no more than the cards.
+        qs = qs.order_by(Ceil(F("distance_km") / DISTANCE_BAND_KM), "id")
     elif ordering == "experience":
         qs = qs.order_by(F("years_experience").desc(nulls_last=True), "id")
     else:

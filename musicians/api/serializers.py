@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from musicians.currencies import CURRENCIES
+from musicians.geo import distance_band_km
 from musicians.models import (
     MAX_TRAVEL_RADIUS_KM,
     RATE_KIND_FIELDS,
@@ -100,7 +101,7 @@ class RatesSerializer(serializers.Serializer):
 
 RATE_FIELDS = list(RatesSerializer().fields)
 PUBLIC_FIELDS = [
-    "id", "display_name", "stage_name", "headline", "bio", "photo_url", "city", "latitude", "longitude",
+    "id", "display_name", "stage_name", "headline", "bio", "photo_url", "city",
     "travel_radius_km", "willing_to_tour", "records_remotely", "reads_notation", "reads_chords", "reads_nashville",
     "years_experience", "union_membership", "equipment_notes", "languages", "instruments", "genres", "rates",
     "media", "credits", "rating_avg", "rating_count", "profile_url", "book_url",
@@ -184,7 +185,8 @@ class OwnProfileSerializer(RatesSerializer, PublicProfileSerializer):
     class Meta:
         model = MusicianProfile
         fields = [
-            *PUBLIC_FIELDS, "status", "rejection_reason", "suspension_reason", "submitted_at", "reviewed_at",
+            *PUBLIC_FIELDS, "latitude", "longitude", "status", "rejection_reason", "suspension_reason", "submitted_at",
+            "reviewed_at",
             "publish_problems", "review_fields", "changes_state", "waiting_changes", "completeness", *RATE_FIELDS,
         ]
 
@@ -532,7 +534,8 @@ class MusicianCardSerializer(serializers.Serializer):
     headline = serializers.CharField()
     photo_url = serializers.CharField(allow_null=True)
     city = serializers.CharField()
-    distance_km = serializers.FloatField(allow_null=True)
+    distance_km = serializers.IntegerField(
+        allow_null=True, help_text="Distance to `near`, rounded up to 5 km (5 = within 5 km); the home is never shown.")
     travel_radius_km = serializers.IntegerField()
     records_remotely = serializers.BooleanField()
     willing_to_tour = serializers.BooleanField()
@@ -581,7 +584,7 @@ def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None
         "headline": profile.headline,
         "photo_url": profile.photo.url if profile.photo else None,
         "city": profile.city,
-        "distance_km": None if distance is None else round(distance, 1),
+        "distance_km": distance_band_km(distance),
         "travel_radius_km": profile.travel_radius_km,
         "records_remotely": profile.records_remotely,
         "willing_to_tour": profile.willing_to_tour,

@@ -28,3 +28,11 @@ def get_item(mapping, key):
 @register.simple_tag
 def page_url(query: str, number: int) -> str:
     return f"?{query}&page={number}" if query else f"?page={number}"
+
+
+@register.filter
+def distance_band(distance) -> int | None:
+    """A search distance as shown to others: rounded up to 5 km (musicians.geo)."""
+    from musicians.geo import distance_band_km
+
+    return distance_band_km(distance)

@@ -4,12 +4,19 @@ embedded demo, in a subprocess), to show both backends give the same answers."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
+from musicians.geo import public_point
+
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
-VENUE = (51.9, 0.4)
+_PER_DEGREE = math.pi * 6371.0088 / 180.0
+# Search measures from the centre of the musician's ~5 km grid cell (musicians.geo): the venue sits
+# 25 km due north of one such centre near (51.9, 0.4), where "Edge" lives.
+EDGE_HOME = public_point(51.9 - 25 / _PER_DEGREE, 0.4)
+VENUE = (EDGE_HOME[0] + 25 / _PER_DEGREE, EDGE_HOME[1])
 
 
 def build() -> None:
@@ -17,7 +24,6 @@ def build() -> None:
 
     from musicians import services
     from musicians.models import Genre, Instrument, MusicianProfile, ProfileGenre, ProfileInstrument
-    from musicians.selectors import distance_km
 
     User = get_user_model()
     rows = [
@@ -33,8 +39,7 @@ def build() -> None:
         user = User.objects.create_user(email=f"scenario{n}@example.com", password=None, full_name=f"Scenario {name}",
                                         is_musician=True, time_zone="Europe/London")
         if name == "Edge":  # exactly 25 km from the venue, with a 25 km travel radius
-            per_degree = distance_km(0, 0, 1, 0)
-            lat, lng, radius = VENUE[0] - 25 / per_degree, VENUE[1], 25
+            (lat, lng), radius = EDGE_HOME, 25
         profile = MusicianProfile.objects.create(
             user=user, status="approved", stage_name=name, headline=f"{name} plays", city="Somewhere", latitude=lat,
             longitude=lng, travel_radius_km=radius, currency=currency, hourly_rate=Decimal(rate),

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from musicians import services
+from musicians.geo import public_point
 from musicians.models import BusyInterval, MusicianProfile
 from musicians.selectors import distance_km
+from tests.musicians.conftest import LONDON
 
 pytestmark = pytest.mark.django_db
 
@@ -73,24 +75,24 @@ def test_currency_alone_filters_by_quoted_currency(api_client, make_profile):
 
 
 def test_travel_radius_must_reach_the_venue(api_client, make_profile):
-    # A venue 30 km due north of central London.
-    venue_lat = 51.5074 + 30 / 111.195
+    # A venue 30 km due north of the public point (the centre of the ~5 km grid cell) of central London.
+    home_lat, home_lng = public_point(*LONDON)
+    venue_lat = home_lat + 30 / distance_km(0, 0, 1, 0)
     near_enough = make_profile(travel_radius_km=31)
     make_profile(travel_radius_km=29)
-    response = api_client.get(SEARCH, {"near": f"{venue_lat},-0.1278"})
+    response = api_client.get(SEARCH, {"near": f"{venue_lat},{home_lng}"})
     assert ids(response) == [near_enough.pk]
-    assert response.json()["results"][0]["distance_km"] == pytest.approx(30.0, abs=0.1)
+    assert response.json()["results"][0]["distance_km"] == 30
 
 
 def test_travel_radius_exactly_at_the_boundary_is_included(api_client, make_profile):
-    venue = (51.9, 0.4)
-    exact = distance_km(51.5074, -0.1278, *venue)
-    radius = round(exact)
-    # Put the musician's home so that the venue is *exactly* radius km away (to float precision).
-    home_lat = venue[0] - radius / (distance_km(0, 0, 1, 0))
-    at_edge = make_profile(lat_lng=(home_lat, venue[1]), travel_radius_km=radius)
-    assert distance_km(home_lat, venue[1], *venue) == pytest.approx(radius, abs=1e-6)
-    just_short = make_profile(lat_lng=(home_lat - 0.0002, venue[1]), travel_radius_km=radius)  # ~22 m too far
+    home = public_point(51.5074, -0.1278)
+    radius = 60
+    # The venue *exactly* radius km from where search measures (to float precision).
+    venue = (home[0] + radius / distance_km(0, 0, 1, 0), home[1])
+    assert distance_km(*home, *venue) == pytest.approx(radius, abs=1e-6)
+    at_edge = make_profile(lat_lng=home, travel_radius_km=radius)
+    just_short = make_profile(lat_lng=home, travel_radius_km=radius - 1)
     found = ids(api_client.get(SEARCH, {"near": f"{venue[0]},{venue[1]}"}))
     assert at_edge.pk in found
     assert just_short.pk not in found
