@@ -36,6 +36,7 @@ MXL = FileType("application/vnd.recordare.musicxml", "mxl", "MusicXML (compresse
 MP3 = FileType("audio/mpeg", "mp3", "MP3 audio")
 
 ALLOWED_LABELS = "PDF, PNG, JPEG, MusicXML or MP3"
+ALL_TYPES = (PDF, PNG, JPEG, MUSICXML, MXL, MP3)
 
 _MUSICXML_ROOTS = {"score-partwise", "score-timewise"}
 

@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import selectors, services
+from bookings import filetypes, selectors, services
 from bookings.api import serializers as s
 from bookings.models import Booking
 from gigbook.core import clock
@@ -249,7 +249,8 @@ class MaterialListCreateView(APIView):
 class MaterialDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["bookings"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+    @extend_schema(tags=["bookings"], responses={**{(200, kind.content_type): OpenApiTypes.BINARY
+                                                    for kind in filetypes.ALL_TYPES},
                                                  302: OpenApiResponse(description="With S3 storage: a signed URL "
                                                                       "valid for MATERIALS_URL_SECONDS"),
                                                  404: ERRORS[404]},

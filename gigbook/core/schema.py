@@ -19,6 +19,7 @@ declaration keeps its own description and gets the shared body schema.
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as _AutoSchema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 ERROR_SCHEMAS = {
@@ -85,6 +86,14 @@ def _ref(status: str) -> dict:
 
 
 class AutoSchema(_AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            # A wall-clock time without an offset ("18:00:00", read in a stated time zone): RFC 3339's
+            # partial-time. JSON Schema's "time" format requires an offset, so validators refuse ours.
+            schema["format"] = "partial-time"
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -126,6 +135,12 @@ class AutoSchema(_AutoSchema):
 
 def error_components(result, generator, request, public):
     """Postprocessing hook: the shared error schemas and responses the operations refer to."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                # Django's int converter matches digits only: "-1" is no URL of ours.
+                if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                    parameter["schema"].setdefault("minimum", 0)
     components = result.setdefault("components", {})
     components.setdefault("schemas", {}).update(ERROR_SCHEMAS)
     components["responses"] = {

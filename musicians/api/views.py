@@ -100,7 +100,7 @@ class MyProfilePhotoView(APIView):
         services.profile_photo_set(user=request.user, upload=serializer.validated_data["photo"])
         return Response(OwnProfileSerializer(selectors.profile_for_owner(user=request.user)).data)
 
-    @extend_schema(request=None, responses=OwnProfileSerializer, tags=["my profile"])
+    @extend_schema(request=None, responses={200: OwnProfileSerializer}, tags=["my profile"])
     def delete(self, request):
         services.profile_photo_remove(user=request.user)
         return Response(OwnProfileSerializer(selectors.profile_for_owner(user=request.user)).data)

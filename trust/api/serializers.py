@@ -229,8 +229,9 @@ class ToReviewSerializer(serializers.Serializer):
 
 class EndorsementSerializer(serializers.ModelSerializer):
     endorser = serializers.SerializerMethodField()
-    instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    genre = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # An endorsement is for an instrument or a genre: the other one is null.
+    instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    genre = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     skill = serializers.CharField(source="skill_name")
 
     class Meta:

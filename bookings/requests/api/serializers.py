@@ -268,7 +268,7 @@ class GigRequestDetailSerializer(GigRequestListSerializer):
     invitations = InvitationSerializer(many=True)
     mode = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
-    widened_from = serializers.PrimaryKeyRelatedField(read_only=True)
+    widened_from = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     widened_into = serializers.SerializerMethodField()
     can_cancel = serializers.SerializerMethodField()
     can_widen = serializers.SerializerMethodField()
