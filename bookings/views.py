@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from bookings import calendar as ics
 from bookings import selectors, services
@@ -104,7 +104,7 @@ def _offer_page(request, token: str, booking: Booking, *, spent: bool, status: i
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def offer_link(request, token: str):
     """Open an offer from the SMS/email link without a password.
 
@@ -115,7 +115,7 @@ def offer_link(request, token: str):
     parsed, booking, problem = _token_or_error_page(request, token)
     if problem is not None:
         return problem
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # link previewers send HEAD: answer like GET, change nothing
         from gigbook.core.tokens import action_token_is_spent
 
         return _offer_page(request, token, booking, spent=action_token_is_spent(parsed))
@@ -167,7 +167,7 @@ def _counter_terms(data) -> dict:
 
 
 @never_cache
-@require_GET
+@require_safe
 def offer_link_material(request, token: str, material_id: int):
     """Download a chart from the phone page: the token proves the caller is the invited musician."""
     parsed, booking, problem = _token_or_error_page(request, token)

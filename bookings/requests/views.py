@@ -211,7 +211,7 @@ def _offer_page(request, token: str, invitation: Invitation, *, status: int = 20
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def offer_link(request, token: str):
     """The offer, opened from the SMS or email link without a password.
 
@@ -223,7 +223,7 @@ def offer_link(request, token: str):
     parsed, invitation, problem = _read_link(request, token)
     if problem is not None:
         return problem
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # link previewers send HEAD: answer like GET, change nothing
         return _offer_page(request, token, invitation, spent=action_token_is_spent(parsed))
     action = request.POST.get("action", "")
     try:

@@ -147,3 +147,19 @@ def test_csrf_is_enforced_on_the_phone_page(booking, link):
     token = page.cookies["csrftoken"].value
     response = client.post(link, {"action": "accept", "csrfmiddlewaretoken": page.context["csrf_token"]})
     assert token and response.status_code == 302
+
+
+def test_head_answers_like_get_and_changes_nothing(booking, link):
+    # Link previewers (messaging apps) send HEAD first; a 405 made them show the link as broken.
+    client = phone()
+    for _ in range(2):
+        response = client.head(link)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert "no-store" in response["Cache-Control"]
+        assert response.content == b""
+    assert Booking.objects.get(pk=booking.pk).status == "offered"
+    assert not UsedActionToken.objects.exists()
+    # The link still works for the musician afterwards.
+    assert client.post(link, {"action": "accept"}).status_code == 302
+    assert Booking.objects.get(pk=booking.pk).status == "accepted"

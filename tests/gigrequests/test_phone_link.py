@@ -180,3 +180,16 @@ def test_unknown_action_is_a_400_page(client, posted):
     response = client.post(link, {"action": "maybe"})
     assert response.status_code == 400
     assert "Choose accept or decline." in response.content.decode()
+
+
+def test_head_answers_like_get_and_changes_nothing(client, posted):
+    request, first, link, _ann, _ben = posted
+    before = snapshot(request)
+    for _ in range(2):  # a link previewer, then another
+        response = client.head(link)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert response.content == b""
+    assert snapshot(request) == before  # not seen, not accepted, token not spent
+    first.refresh_from_db()
+    assert first.status == S.SENT and first.seen_at is None
