@@ -16,6 +16,8 @@ from django.db import transaction
 
 from bookings import fees, services
 from bookings.models import Booking, BookingEvent, Venue
+from bookings.services import offers
+from bookings.services import terms as offer_terms
 from gigbook.accounts.models import User
 from gigbook.core import clock
 from gigbook.core.errors import DomainError
@@ -93,12 +95,12 @@ def _write(*, title, producer, profile, venue, kind, start, hours, status, now) 
         expires_at=min(offered_at + timedelta(hours=24), start), created_at=offered_at, updated_at=now,
         status_changed_at=offered_at, status_changed_by=producer,
     )
-    services._set_terms(booking, terms, quote, check)
+    offer_terms._set_terms(booking, terms, quote, check)
     events = [("offer", "", Booking.Status.OFFERED, producer, "", offered_at)]
     answered = offered_at + timedelta(hours=3)
     musician = profile.user
     if status == Booking.Status.COUNTERED:
-        booking.counter_terms = {**services._terms_json(terms), "rate": str(terms.rate + 10)}
+        booking.counter_terms = {**offer_terms._terms_json(terms), "rate": str(terms.rate + 10)}
         counter = fees.FeeTerms(**{**terms.__dict__, "rate": terms.rate + 10})
         booking.counter_quote = {**fees.quote(counter, starts_at=start, ends_at=end).as_json(), "doubles_count": 0}
         booking.counter_total = Decimal(booking.counter_quote["total"])
@@ -108,7 +110,7 @@ def _write(*, title, producer, profile, venue, kind, start, hours, status, now) 
         events.append(("counter", "offered", status, musician, booking.counter_note, answered))
     elif status in (Booking.Status.ACCEPTED, Booking.Status.CANCELLED, Booking.Status.COMPLETED):
         booking.accepted_at = answered
-        services._set_reminders(booking, answered)
+        offers._set_reminders(booking, answered)
         events.append(("accept", "offered", Booking.Status.ACCEPTED, musician, "", answered))
         if status == Booking.Status.CANCELLED:
             booking.cancelled_at, booking.cancelled_by = answered + timedelta(hours=5), producer

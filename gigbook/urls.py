@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from bookings.gigrequests import views as gigrequest_views
 from gigbook.core import views as core_views
 
 # Swagger UI sets inline styles; scripts still come only from our own origin.
@@ -15,7 +16,7 @@ api_patterns = [
     path("", include("gigbook.notifications.api.urls")),
     path("", include("musicians.api.urls")),
     path("", include("bookings.api.urls")),
-    path("", include("bookings.requests.api.urls")),
+    path("", include("bookings.gigrequests.api.urls")),
     path("", include("trust.api.urls")),
     path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -33,7 +34,10 @@ urlpatterns = [
     path("", include("gigbook.notifications.urls")),
     path("", include("musicians.urls")),
     path("", include("bookings.urls")),
-    path("requests/", include("bookings.requests.urls")),
+    path("gig-requests/", include("bookings.gigrequests.urls")),
+    # The short-notice pages lived under /requests/ until they took the feature's one name;
+    # links already sent by SMS and email keep working.
+    re_path(r"^requests/(?P<rest>.*)$", gigrequest_views.moved_from_requests),
     path("", include("trust.urls")),
     path("billing/", include("billing.urls")),
 ]

@@ -143,7 +143,7 @@ class MusicianProfile(models.Model):
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
 
-    # --- Maintained by short-notice requests (bookings.requests): how fast offers are answered ---
+    # --- Maintained by short-notice requests (bookings.gigrequests): how fast offers are answered ---
     response_rate = models.FloatField(
         null=True, blank=True, help_text="Share of short-notice offers answered in the last 12 months (0-1)."
     )

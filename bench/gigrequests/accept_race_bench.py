@@ -106,8 +106,8 @@ def seed(players: int):
 
 def post_round(producer, venue, round_number: int) -> dict[int, int]:
     """A broadcast for a fresh slot; returns musician id -> invitation id."""
-    from bookings.requests import services
-    from bookings.requests.models import Invitation
+    from bookings.gigrequests import services
+    from bookings.gigrequests.models import Invitation
 
     services.INLINE_SEND_LIMIT = 1000  # send inline: no Celery worker runs in this benchmark
     start = (datetime.now(UTC) + timedelta(days=2 + round_number)).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -184,8 +184,8 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
+        from bookings.gigrequests.models import Chair
         from bookings.models import Booking
-        from bookings.requests.models import Chair
 
         all_timings: list[float] = []
         for round_number in range(args.warmup + args.rounds):

@@ -50,8 +50,8 @@ import psycopg2  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from bookings import services as booking_services  # noqa: E402
-from bookings.requests import matching  # noqa: E402
-from bookings.requests.models import GigRequest, Invitation  # noqa: E402
+from bookings.gigrequests import matching  # noqa: E402
+from bookings.gigrequests.models import GigRequest, Invitation  # noqa: E402
 from gigbook.accounts.models import User  # noqa: E402
 from gigbook.notifications.models import Delivery, Notification  # noqa: E402
 from musicians.models import BusyInterval, Instrument, MusicianProfile, ProfileInstrument  # noqa: E402

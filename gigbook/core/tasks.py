@@ -1,4 +1,8 @@
-"""Helpers for Celery work started by services."""
+"""Helpers for Celery work started by services.
+
+Services enqueue by task *name* so they never import a tasks module: tasks import services, and
+an import the other way would make a circle (``tests/test_service_layout.py`` checks it).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,27 @@ from functools import partial
 from django.db import transaction
 
 
-def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Send ``task`` with ``args`` only after the current transaction commits.
+def task_by_name(name: str):
+    """The registered Celery task called ``name`` (raises LookupError for an unknown name)."""
+    from gigbook.celery import app
+
+    tasks = app.tasks
+    if name not in tasks:
+        # A web process has not necessarily imported every app's tasks module yet.
+        app.loader.import_default_modules()
+    try:
+        return tasks[name]
+    except KeyError:
+        raise LookupError(f"No Celery task is registered under the name {name!r}") from None
+
+
+def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:
+    """Send the task registered as ``task_name`` with ``args`` only after the current transaction commits.
 
     A task sent mid-transaction could run before the rows it needs are visible, or for rows
-    that are rolled back. Outside a transaction it is sent at once.
+    that are rolled back. Outside a transaction it is sent at once. The name is looked up now, so
+    a misspelt one fails in the service (and its test), not later in a worker. The registered task
+    object (not ``send_task``) is used so that eager mode in tests and the demo still applies.
     """
+    task = task_by_name(task_name)
     transaction.on_commit(partial(task.delay, *args, **kwargs))

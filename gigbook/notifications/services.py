@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 
 from gigbook.core import clock
 from gigbook.core.errors import NotFound
+from gigbook.core.tasks import task_by_name
 from gigbook.notifications.models import Delivery, Notification
 from gigbook.notifications.sms import get_sms_backend
 
@@ -57,9 +58,11 @@ class _PendingDeliveries:
         transaction.on_commit(self.flush)  # outside a transaction this runs at once
 
     def flush(self) -> None:
-        from gigbook.notifications.tasks import deliver_notifications
-
         ids, self.ids = self.ids, []
+        if not ids:
+            return
+        # By name: services never import tasks modules (tasks import services).
+        deliver_notifications = task_by_name("gigbook.notifications.tasks.deliver_notifications")
         for start in range(0, len(ids), DELIVERY_BATCH_SIZE):
             deliver_notifications.delay(ids[start : start + DELIVERY_BATCH_SIZE])
 

@@ -103,7 +103,7 @@
     widened.hidden = !data.widened_into;
     if (data.widened_into) {
       const link = document.getElementById("widened-link");
-      link.href = `/requests/${data.widened_into}/`;
+      link.href = `/gig-requests/${data.widened_into}/`;
       link.textContent = `request #${data.widened_into}`;
     }
   }

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from bookings import services
 from bookings.models import Booking, BookingEvent
-from bookings.services import BookingConflict, MusicianUnavailable, OfferExpired
+from bookings.services import BookingConflict, MusicianUnavailable, OfferExpired, common
 from gigbook.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gigbook.notifications.models import Notification
 from musicians import services as musician_services
@@ -174,7 +174,7 @@ def test_database_refuses_an_overlap_the_service_did_not_see(producer, musician,
     second.refresh_from_db()
     second.accepted_at = start
     with pytest.raises(BookingConflict):
-        services._apply(second, action="accept", actor=musician, now=start - timedelta(days=1), fields=("accepted_at",))
+        common._apply(second, action="accept", actor=musician, now=start - timedelta(days=1), fields=("accepted_at",))
 
 
 def test_completed_bookings_keep_blocking_their_time(producer, musician, profile, venue, start):
@@ -506,7 +506,7 @@ def test_every_state_and_action(status, action, producer, musician, profile, ven
     if action == "complete" and status == S.ACCEPTED:
         frozen_clock.set(booking.ends_at)  # completing needs the gig to be over
     target = services.TRANSITIONS.get((status, action))
-    same_caller_repeat = services._already_done(booking, action, producer if action in
+    same_caller_repeat = common._already_done(booking, action, producer if action in
                                                 ("withdraw", "accept_counter", "decline_counter", "cancel", "complete")
                                                 else musician)
     events_before = BookingEvent.objects.filter(booking=booking).count()

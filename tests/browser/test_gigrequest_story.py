@@ -14,9 +14,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from bookings.gigrequests.models import GigRequest
+from bookings.gigrequests.tasks import sweep_gig_requests
 from bookings.models import Booking
-from bookings.requests.models import GigRequest
-from bookings.requests.tasks import sweep_gig_requests
 from tests.gigrequests.factories import NOW, Players, make_venue
 from tests.gigrequests.story import all_delivered, emails_to, inbox_kinds, offer_link_path, sms_to, wait_for
 
@@ -70,7 +70,7 @@ def test_producer_fills_a_chair_from_a_call_list_while_players_answer_on_their_p
                      for n, name in enumerate(["Ann Bass", "Ben Bass", "Cat Bass"]))
 
     desk = logged_in(contexts, live_server, client, producer, viewport={"width": 1280, "height": 900}).new_page()
-    desk.goto(f"{live_server.url}/requests/")
+    desk.goto(f"{live_server.url}/gig-requests/")
     desk.get_by_role("link", name="New request").click()
     desk.get_by_label("Starts").fill("2027-06-02T10:00")
     desk.get_by_label("Ends").fill("2027-06-02T13:00")
@@ -92,7 +92,7 @@ def test_producer_fills_a_chair_from_a_call_list_while_players_answer_on_their_p
     assert serious_violations(desk) == []
     desk.get_by_role("button", name="Send the request").click()
 
-    expect(desk).to_have_url(re.compile(r"/requests/\d+/$"))
+    expect(desk).to_have_url(re.compile(r"/gig-requests/\d+/$"))
     expect(invitee(desk, "Ann Bass")).to_have_text("Delivered", timeout=15000)
     expect(invitee(desk, "Ben Bass")).to_have_text("Waiting their turn")
 

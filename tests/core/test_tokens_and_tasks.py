@@ -5,7 +5,6 @@ from django.db import transaction
 
 from gigbook.core import tokens
 from gigbook.core.tasks import enqueue_on_commit
-from gigbook.notifications.tasks import sweep_pending_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +59,14 @@ def test_spending_rolls_back_with_the_action(frozen_clock):
 
 def test_enqueue_on_commit_waits_for_the_commit(django_capture_on_commit_callbacks, eager_celery):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        enqueue_on_commit(sweep_pending_deliveries)
+        enqueue_on_commit("gigbook.notifications.tasks.sweep_pending_deliveries")
     assert len(callbacks) == 1
     with django_capture_on_commit_callbacks(execute=False) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_on_commit(sweep_pending_deliveries)
+        enqueue_on_commit("gigbook.notifications.tasks.sweep_pending_deliveries")
         raise RuntimeError("rolled back")
     assert callbacks == []
+
+
+def test_enqueue_on_commit_refuses_an_unknown_task_name_at_once():
+    with pytest.raises(LookupError):
+        enqueue_on_commit("gigbook.notifications.tasks.no_such_task")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bookings import services as booking_services
+from bookings.gigrequests import services
 from bookings.models import Venue
-from bookings.requests import services
 from musicians.models import Instrument, MusicianProfile, ProfileInstrument
 
 # 21:00 in London (BST): the bass player for tomorrow's 10:00 session has just cancelled.

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from bookings.requests import services
-from bookings.requests.models import GigRequest, Invitation
+from bookings.gigrequests import services
+from bookings.gigrequests.models import GigRequest, Invitation
+from gigbook.core import clock
 from tests.gigrequests.factories import GIG_START, ordered, post
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +189,7 @@ def test_a_timed_out_accept_is_409(now, producer, venue, band, client_for):
 
 def test_cancel_and_widen(now, producer, venue, band, client_for):
     api = client_for(producer)
-    request = post(producer, venue, answer_by=services.clock.now() + timedelta(minutes=20))
+    request = post(producer, venue, answer_by=clock.now() + timedelta(minutes=20))
     assert api.post(f"/api/gig-requests/{request.pk}/widen/", {"answer_by": "2027-06-02T09:30"}, format="json").status_code == 409
     first = ordered(request)[0]
     services.invitation_decline(invitation_id=first.pk, actor=first.musician)
@@ -269,6 +270,6 @@ def test_favourites_api(now, producer, players, client_for, django_assert_num_qu
 def test_user_text_comes_back_as_data_not_markup(now, producer, venue, band, client_for, client):
     client.force_login(producer)
     response = client_for(producer).post("/api/gig-requests/", body(venue, title="<script>alert(1)</script>"), format="json")
-    page = client.get(f"/requests/{response.json()['id']}/").content.decode()
+    page = client.get(f"/gig-requests/{response.json()['id']}/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

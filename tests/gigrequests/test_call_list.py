@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from bookings.gigrequests import services
+from bookings.gigrequests.models import GigRequest, Invitation
 from bookings.models import Booking
-from bookings.requests import services
-from bookings.requests.models import GigRequest, Invitation
+from gigbook.core import clock
 from gigbook.notifications.models import Notification
 from tests.gigrequests.factories import GIG_START, ordered, post
 
@@ -17,7 +18,7 @@ S = Invitation.Status
 
 
 def states(request):
-    now = services.clock.now()
+    now = clock.now()
     return [i.effective_status(now) for i in ordered(request)]
 
 
@@ -34,10 +35,10 @@ def test_only_the_first_player_is_asked_and_sees_a_deadline(now, producer, venue
     assert states(request) == [S.SENT, S.QUEUED, S.QUEUED]
     first = ordered(request)[0]
     assert first.musician == three[0].user
-    assert first.deadline == services.clock.now() + timedelta(minutes=10)
+    assert first.deadline == clock.now() + timedelta(minutes=10)
     offer = Notification.objects.get(recipient=three[0].user, kind="gig_request_offer")
     assert "Answer by 21:10" in offer.sms_text
-    assert offer.url.startswith("/requests/o/")
+    assert offer.url.startswith("/gig-requests/o/")
     assert not Notification.objects.filter(recipient__in=[three[1].user, three[2].user]).exists()
     request.refresh_from_db()
     assert request.next_step_at == first.deadline
@@ -83,7 +84,7 @@ def test_a_worker_down_for_half_an_hour_catches_up_one_step_per_sweep_without_lo
     # The second player gets a full box from when they are actually asked, not a retroactive one.
     second = ordered(request)[1]
     assert second.status == S.SENT
-    assert second.deadline == services.clock.now() + timedelta(minutes=10)
+    assert second.deadline == clock.now() + timedelta(minutes=10)
 
 
 def test_accept_books_the_player_and_closes_the_list(now, producer, venue, three):
@@ -143,9 +144,9 @@ def test_nobody_left_tells_the_producer_once(now, producer, venue, three):
 
 
 def test_the_answer_by_deadline_expires_the_request_and_tells_the_producer(now, producer, venue, three):
-    request = post(producer, venue, answer_by=services.clock.now() + timedelta(minutes=15))
+    request = post(producer, venue, answer_by=clock.now() + timedelta(minutes=15))
     now.advance(timedelta(minutes=15))
-    assert GigRequest.objects.get(pk=request.pk).effective_status(services.clock.now()) == GigRequest.Status.EXPIRED
+    assert GigRequest.objects.get(pk=request.pk).effective_status(clock.now()) == GigRequest.Status.EXPIRED
     services.gig_requests_sweep()
     request.refresh_from_db()
     assert request.status == GigRequest.Status.EXPIRED

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from bookings.requests import demo, services
-from bookings.requests.models import Favourite, GigRequest, Invitation
+from bookings.gigrequests import demo
+from bookings.gigrequests.models import Favourite, GigRequest, Invitation
+from gigbook.core import clock
 from gigbook.notifications.models import Notification
 from tests.gigrequests.factories import ordered, post
 
@@ -44,14 +45,14 @@ def test_producer_pages_render(now, client, producer, venue, players):
         players(lat_lng=(51.53 + n / 1000, -0.17))
     request = post(producer, venue)
     client.force_login(producer)
-    listing = client.get("/requests/").content.decode()
+    listing = client.get("/gig-requests/").content.decode()
     assert "Album session" in listing and "0 of 1 chair filled" in listing
-    new = client.get("/requests/new/").content.decode()
+    new = client.get("/gig-requests/new/").content.decode()
     assert 'id="gigrequest-options"' in new and "Abbey Road Studio 2" in new
-    detail = client.get(f"/requests/{request.pk}/")
+    detail = client.get(f"/gig-requests/{request.pk}/")
     assert detail.status_code == 200 and 'data-state="sent"' in detail.content.decode()
-    assert client.get("/requests/favourites/").status_code == 200
-    assert client.get("/requests/999999/").status_code == 404
+    assert client.get("/gig-requests/favourites/").status_code == 200
+    assert client.get("/gig-requests/999999/").status_code == 404
 
 
 def test_producer_pages_are_not_for_others(now, client, producer, venue, players, make_user):
@@ -59,13 +60,13 @@ def test_producer_pages_are_not_for_others(now, client, producer, venue, players
     request = post(producer, venue)
     other = make_user(producer=True, email="rival@example.com")
     client.force_login(other)
-    assert client.get(f"/requests/{request.pk}/").status_code == 404
+    assert client.get(f"/gig-requests/{request.pk}/").status_code == 404
     player = players(lat_lng=(51.53, -0.17))
     client.force_login(player.user)
-    for url in ("/requests/", "/requests/new/", "/requests/favourites/", f"/requests/{request.pk}/"):
+    for url in ("/gig-requests/", "/gig-requests/new/", "/gig-requests/favourites/", f"/gig-requests/{request.pk}/"):
         assert client.get(url).status_code == 403
     client.logout()
-    assert client.get("/requests/").status_code == 302
+    assert client.get("/gig-requests/").status_code == 302
 
 
 def test_musician_answers_from_the_offers_page(now, client, producer, venue, players):
@@ -73,16 +74,16 @@ def test_musician_answers_from_the_offers_page(now, client, producer, venue, pla
     request = post(producer, venue)
     first, second = ordered(request)
     client.force_login(first.musician)
-    page = client.get("/requests/offers/").content.decode()
+    page = client.get("/gig-requests/offers/").content.decode()
     assert "Bass guitar for Pat Producer" in page and "Answer by Tue 01 Jun, 21:10" in page
-    client.post(f"/requests/offers/{first.pk}/decline/")
+    client.post(f"/gig-requests/offers/{first.pk}/decline/")
     assert Invitation.objects.get(pk=first.pk).status == Invitation.Status.DECLINED
     client.force_login(second.musician)
-    response = client.post(f"/requests/offers/{second.pk}/accept/", follow=True)
+    response = client.post(f"/gig-requests/offers/{second.pk}/accept/", follow=True)
     assert "You are booked" in response.content.decode()
     # Someone else's offer, or a made-up action: 404, nothing changes.
-    assert client.post(f"/requests/offers/{first.pk}/accept/").status_code == 404
-    assert client.post(f"/requests/offers/{second.pk}/maybe/").status_code == 404
+    assert client.post(f"/gig-requests/offers/{first.pk}/accept/").status_code == 404
+    assert client.post(f"/gig-requests/offers/{second.pk}/maybe/").status_code == 404
 
 
 def test_offers_page_says_when_an_answer_came_too_late(now, client, producer, venue, players):
@@ -91,6 +92,28 @@ def test_offers_page_says_when_an_answer_came_too_late(now, client, producer, ve
     [first] = ordered(request)
     now.advance(timedelta(minutes=11))
     client.force_login(first.musician)
-    response = client.post(f"/requests/offers/{first.pk}/accept/", follow=True)
+    response = client.post(f"/gig-requests/offers/{first.pk}/accept/", follow=True)
     assert "Your time to answer this offer has run out" in response.content.decode()
-    assert services.clock.now() > first.deadline
+    assert clock.now() > first.deadline
+
+
+def test_old_request_paths_move_to_gig_requests_keeping_method_and_query(client):
+    response = client.get("/requests/offers/?page=2")
+    assert response.status_code == 301
+    assert response["Location"] == "/gig-requests/offers/?page=2"
+    token_link = client.post("/requests/o/abc/", {"answer": "accept"})
+    assert token_link.status_code == 308  # the method and body survive the move
+    assert token_link["Location"] == "/gig-requests/o/abc/"
+
+
+def test_tasks_queued_under_the_old_module_names_still_run():
+    from gigbook.celery import app
+    from gigbook.core.tasks import task_by_name
+
+    for name in ("dispatch_invitations", "sweep_gig_requests"):
+        old = task_by_name(f"bookings.requests.tasks.{name}")
+        new = task_by_name(f"bookings.gigrequests.tasks.{name}")
+        assert old.run.__code__ is new.run.__code__  # the same function under both names
+    assert "bookings.gigrequests.tasks.sweep_gig_requests" in {
+        entry["task"] for entry in app.conf.beat_schedule.values()
+    }

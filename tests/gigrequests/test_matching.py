@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from bookings import services as booking_services
-from bookings.requests import matching, services
-from bookings.requests.models import Favourite
+from bookings.gigrequests import matching, services
+from bookings.gigrequests.models import Favourite
+from gigbook.core import clock
+from gigbook.core.errors import NotFound
 from musicians import services as musician_services
 from musicians.models import Instrument, MusicianProfile
 from tests.gigrequests.factories import GIG_START, gig_data, make_venue
@@ -151,7 +153,7 @@ def test_matching_a_slot_is_three_queries(now, producer, venue, players, django_
                          venue_point=(venue.latitude, venue.longitude), currency="GBP", fee_basis="hourly",
                          rate=Decimal("50"), max_rate=None)
     with django_assert_num_queries(3):
-        assert len(matching.match_candidates(slot=slot, now=services.clock.now())) == 5
+        assert len(matching.match_candidates(slot=slot, now=clock.now())) == 5
 
 
 def test_favourite_lists_keep_their_order(now, producer, players):
@@ -162,7 +164,7 @@ def test_favourite_lists_keep_their_order(now, producer, players):
     assert order == [c.user_id, a.user_id, b.user_id]
     # Adding twice is harmless; removing someone else's is a 404.
     assert services.favourite_add(producer=producer, musician_profile_id=a.pk, instrument="bass-guitar") == favs[0]
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.favourite_remove(producer=a.user, favourite_id=favs[0].pk)
 
 

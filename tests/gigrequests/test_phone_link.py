@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.core import signing
 
+from bookings.gigrequests import services
+from bookings.gigrequests.models import GigRequest, Invitation
 from bookings.models import Booking
-from bookings.requests import services
-from bookings.requests.models import GigRequest, Invitation
+from gigbook.core import clock
 from gigbook.core.models import UsedActionToken
 from gigbook.core.tokens import action_token_make
 from gigbook.notifications.models import Notification
@@ -90,7 +91,7 @@ def test_a_spent_token_is_refused_even_for_an_open_offer(client, posted):
     request, first, link, _ann, _ben = posted
     token = link.split("/")[3]
     UsedActionToken.objects.create(token_id=signing.loads(token, salt="gigbook.action.gig-invitation")["j"],
-                                   purpose="gig-invitation", used_at=services.clock.now())
+                                   purpose="gig-invitation", used_at=clock.now())
     before = snapshot(request)
     page = client.get(link)
     assert 'value="accept"' not in page.content.decode()
@@ -113,7 +114,7 @@ def test_an_expired_link_gets_a_clear_page(client, posted, now):
 def test_a_tampered_link_gets_a_clear_page(client, posted):
     request, first, link, _ann, _ben = posted
     token = link.split("/")[3]
-    tampered = f"/requests/o/{token[:-3]}{'abc' if not token.endswith('abc') else 'xyz'}/"
+    tampered = f"/gig-requests/o/{token[:-3]}{'abc' if not token.endswith('abc') else 'xyz'}/"
     before = snapshot(request)
     for response in (client.get(tampered), client.post(tampered, {"action": "accept"})):
         assert response.status_code == 400
@@ -126,7 +127,7 @@ def test_another_musicians_token_gets_a_clear_page(client, posted):
     # Correctly signed, but naming Ben for Ann's offer (as a leaked or mixed-up link would).
     token = action_token_make(purpose=services.TOKEN_PURPOSE, subject_id=first.pk, user_id=ben.user_id,
                               expires_at=GIG_START)
-    other = f"/requests/o/{token}/"
+    other = f"/gig-requests/o/{token}/"
     before = snapshot(request)
     for response in (client.get(other), client.post(other, {"action": "accept"})):
         assert response.status_code == 403

@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
+from bookings.gigrequests import services
+from bookings.gigrequests.models import Chair, GigRequest, Invitation
 from bookings.models import Booking
-from bookings.requests import services
-from bookings.requests.models import Chair, GigRequest, Invitation
 from gigbook.core.errors import DomainError
 from gigbook.notifications.models import Notification
 from tests.gigrequests.factories import ordered, post

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from bookings.gigrequests import services
+from bookings.gigrequests.models import GigRequest, Invitation, ResponseStats
+from bookings.gigrequests.services import dispatch
 from bookings.models import Booking
-from bookings.requests import services
-from bookings.requests.models import GigRequest, Invitation, ResponseStats
+from gigbook.core import clock
 from gigbook.notifications.models import Notification
 from tests.gigrequests.factories import GIG_START, ordered, post
 
@@ -94,7 +96,7 @@ def test_tightening_keeps_a_running_box_open_into_the_broadcast(now, producer, v
     threshold = GIG_START - timedelta(hours=12.98)  # 72 seconds from now
     request = post(producer, venue, strategy="tightening", time_box_minutes=30, broadcast_threshold_hours=Decimal("12.98"))
     first = ordered(request)[0]
-    assert first.deadline == services.clock.now() + timedelta(minutes=2)
+    assert first.deadline == clock.now() + timedelta(minutes=2)
     request.refresh_from_db()
     assert request.next_step_at == threshold
     now.set(threshold + timedelta(seconds=30))
@@ -131,7 +133,7 @@ def test_several_chairs_ask_as_many_players_at_a_time(now, producer, venue, play
 
 def test_a_big_broadcast_is_handed_to_celery_in_chunks(now, producer, venue, players, eager_celery,
                                                         django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "DISPATCH_CHUNK", 10)
+    monkeypatch.setattr(dispatch, "DISPATCH_CHUNK", 10)
     for n in range(25):
         players(lat_lng=near(n))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -154,7 +156,7 @@ def test_a_lost_dispatch_is_handed_over_again_by_the_sweep(now, producer, venue,
     with django_capture_on_commit_callbacks(execute=False):
         request = post(producer, venue, strategy="broadcast")  # the broker "loses" the chunk tasks
     request.refresh_from_db()
-    assert request.next_step_at == services.clock.now() + services.DISPATCH_GRACE
+    assert request.next_step_at == clock.now() + services.DISPATCH_GRACE
     now.advance(services.DISPATCH_GRACE)
     with django_capture_on_commit_callbacks(execute=True):
         services.gig_requests_sweep()

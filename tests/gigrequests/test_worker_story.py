@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
+from bookings.gigrequests.models import GigRequest, Invitation
+from bookings.gigrequests.tasks import sweep_gig_requests
 from bookings.models import Booking
-from bookings.requests.models import GigRequest, Invitation
-from bookings.requests.tasks import sweep_gig_requests
 from gigbook.notifications.models import Delivery
 from gigbook.notifications.tasks import sweep_pending_deliveries
 from tests.gigrequests.factories import ordered, post

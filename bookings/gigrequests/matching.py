@@ -32,8 +32,8 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from bookings import fees
+from bookings.gigrequests.models import Favourite, GigRequest
 from bookings.models import Booking
-from bookings.requests.models import Favourite, GigRequest
 from musicians import selectors as musician_selectors
 from musicians.models import Instrument, MusicianProfile
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.requests import views
+from bookings.gigrequests import views
 
 app_name = "gigrequests"
 

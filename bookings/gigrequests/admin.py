@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from bookings.requests import services
-from bookings.requests.models import Chair, Favourite, GigRequest, Invitation, ResponseStats
+from bookings.gigrequests import services
+from bookings.gigrequests.models import Chair, Favourite, GigRequest, Invitation, ResponseStats
 from gigbook.core.errors import DomainError
 
 

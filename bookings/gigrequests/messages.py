@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bookings.requests.models import GigRequest, Invitation
+from bookings.gigrequests.models import GigRequest, Invitation
 from gigbook.notifications.services import notify
 
 
@@ -131,7 +131,7 @@ def notify_exhausted(request: GigRequest, instrument) -> None:
             "not answered in time. Open the request to widen the search (a higher fee ceiling, a later "
             "answer-by time, or a broadcast)."
         ),
-        url=f"/requests/{request.pk}/",
+        url=f"/gig-requests/{request.pk}/",
         sms_text=f"GigBook: nobody left to ask for {instrument.name}, {fmt(request.starts_at, request.zone)}.",
         dedupe_key=f"gigreq:{request.pk}:exhausted:{instrument.pk}",
     )
@@ -148,7 +148,7 @@ def notify_expired(request: GigRequest, *, unfilled: int) -> None:
             f"chair{'s' if unfilled != 1 else ''} unfilled for {when_text(request, producer)}. "
             "Open the request to widen the search: raise the fee ceiling, give more time, or broadcast."
         ),
-        url=f"/requests/{request.pk}/",
+        url=f"/gig-requests/{request.pk}/",
         sms_text=f"GigBook: your short-notice request for {fmt(request.starts_at, request.zone)} was not filled in time.",
         dedupe_key=f"gigreq:{request.pk}:expired",
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.requests.api import views
+from bookings.gigrequests.api import views
 
 urlpatterns = [
     path("gig-requests/", views.GigRequestListCreateView.as_view(), name="api-gig-requests"),

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class GigRequestsConfig(AppConfig):
-    name = "bookings.requests"
+    name = "bookings.gigrequests"
     label = "gigrequests"
     verbose_name = "Short-notice gig requests"

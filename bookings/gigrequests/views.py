@@ -11,21 +11,36 @@ import json
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bookings.gigrequests import selectors, services
+from bookings.gigrequests.api.views import request_detail_data
+from bookings.gigrequests.messages import fee_text, fmt, when_text, where_text
+from bookings.gigrequests.models import GigRequest, Invitation
 from bookings.models import Booking, Venue
-from bookings.requests import selectors, services
-from bookings.requests.api.views import request_detail_data
-from bookings.requests.messages import fee_text, fmt, when_text, where_text
-from bookings.requests.models import GigRequest, Invitation
 from gigbook.core import clock
 from gigbook.core.errors import DomainError, NotFound
 from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_is_spent, action_token_read
 from musicians.models import Instrument
+
+
+def moved_from_requests(request, rest: str):
+    """The pages lived under /requests/ before the feature took one name; old links keep working.
+
+    GET and HEAD move with a 301; other methods with a 308, which keeps the method and the body
+    (a phone page's answer form posted from a page loaded before the move still lands).
+    """
+    target = f"/gig-requests/{rest}"
+    if request.META.get("QUERY_STRING"):
+        target += f"?{request.META['QUERY_STRING']}"
+    response = HttpResponsePermanentRedirect(target)
+    if request.method not in ("GET", "HEAD"):
+        response.status_code = 308
+    return response
 
 
 def _producer_only(request):

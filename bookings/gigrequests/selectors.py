@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from bookings.requests.models import Chair, Favourite, GigRequest, Invitation
+from bookings.gigrequests.models import Chair, Favourite, GigRequest, Invitation
 from gigbook.core import clock
 from gigbook.core.errors import NotFound
 from gigbook.notifications.models import Delivery

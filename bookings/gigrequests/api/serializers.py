@@ -13,9 +13,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bookings.gigrequests import selectors, services
+from bookings.gigrequests.models import Chair, Favourite, GigRequest, Invitation
 from bookings.models import Booking
-from bookings.requests import selectors, services
-from bookings.requests.models import Chair, Favourite, GigRequest, Invitation
 from gigbook.accounts.api.serializers import TimeZoneField
 
 MONEY = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal("0")}
@@ -260,7 +260,7 @@ class GigRequestListSerializer(serializers.ModelSerializer):
         return request.effective_status(self.context["now"])
 
     def get_url(self, request) -> str:
-        return f"/requests/{request.pk}/"
+        return f"/gig-requests/{request.pk}/"
 
 
 class GigRequestDetailSerializer(GigRequestListSerializer):

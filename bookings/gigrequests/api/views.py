@@ -14,9 +14,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.requests import selectors, services
-from bookings.requests.api import serializers as s
-from bookings.requests.models import Invitation
+from bookings.gigrequests import selectors, services
+from bookings.gigrequests.api import serializers as s
+from bookings.gigrequests.models import Invitation
 from gigbook.core import clock
 from gigbook.core.errors import ValidationFailed
 from gigbook.core.filters import StrictBooleanField

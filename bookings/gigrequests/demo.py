@@ -14,9 +14,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bookings import services as booking_services
+from bookings.gigrequests import services
+from bookings.gigrequests.models import Favourite, GigRequest
 from bookings.models import Venue
-from bookings.requests import services
-from bookings.requests.models import Favourite, GigRequest
 from gigbook.accounts.models import User
 from gigbook.core import clock
 from gigbook.core.errors import DomainError
