@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICE_PACKAGES = ("bookings/services", "bookings/gigrequests/services", "trust/services")
+SERVICE_PACKAGES = ("bookings/services", "bookings/gigrequests/services", "trust/services", "billing/services")
 MAX_LINES = 400
 # The on-commit helper is not a tasks module: it defines no task and imports none.
 HELPER = "gigbook.core.tasks"
@@ -22,7 +22,9 @@ def _service_modules() -> list[Path]:
     modules = [path for package in SERVICE_PACKAGES for path in sorted((ROOT / package).glob("*.py"))]
     # Single-module services elsewhere (musicians, notifications, accounts) follow the same rule.
     modules += [path for path in sorted(ROOT.glob("**/services.py")) if ".venv" not in path.parts]
-    return modules
+    # And any services package added later.
+    modules += [path for path in sorted(ROOT.glob("**/services/*.py")) if ".venv" not in path.parts]
+    return sorted(set(modules))
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -244,14 +244,8 @@ def invoice_issue(*, invoice_id: int, actor) -> Invoice:
                                 and invoice.currency == "GBP")
     invoice.updated_at = now
     invoice.save()
-    enqueue_on_commit(_deliver_task(), invoice.pk)
+    enqueue_on_commit("billing.tasks.deliver_invoice", invoice.pk)
     return invoice
-
-
-def _deliver_task():
-    from billing.tasks import deliver_invoice
-
-    return deliver_invoice
 
 
 def invoice_deliver(*, invoice_id: int) -> bool:
@@ -331,7 +325,7 @@ def invoice_void(*, invoice_id: int, actor, reason: str = "") -> Invoice:
         InvoiceLine(invoice=credit, position=line.position, source=line.source, code=line.code, label=line.label,
                     quantity=line.quantity, unit_amount=line.unit_amount, amount=-line.amount)
         for line in invoice.lines.all()])
-    enqueue_on_commit(_deliver_task(), credit.pk)
+    enqueue_on_commit("billing.tasks.deliver_invoice", credit.pk)
     return credit
 
 
