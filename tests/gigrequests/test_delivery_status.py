@@ -74,5 +74,5 @@ def test_the_live_page_renders_delayed(now, producer, venue, players, client, se
     request = post(producer, venue, strategy="broadcast")
     now.advance(timedelta(seconds=settings.NOTIFICATION_DELAYED_SECONDS + 1))
     client.force_login(producer)
-    page = client.get(f"/requests/{request.pk}/").content.decode()
+    page = client.get(f"/gig-requests/{request.pk}/").content.decode()
     assert 'data-state="delayed"' in page
