@@ -22,7 +22,9 @@ _DEV_SECRET = "dev-only-insecure-secret-key-used-in-embedded-demo-mode-never-in-
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off."
+        "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off "
+        "(DATABASE_URL is set, so this is not the embedded demo). To run the demo on PostgreSQL/Redis, "
+        "say so explicitly: DEBUG=1 make run. In production, set SECRET_KEY (see .env.example)."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])

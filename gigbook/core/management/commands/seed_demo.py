@@ -9,7 +9,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("Refusing to create demo accounts with DEBUG off (production).")
+            raise CommandError(
+                "Refusing to create demo accounts with DEBUG off (that means production: publicly known "
+                "passwords). To seed the demo on PostgreSQL/Redis, say so explicitly: DEBUG=1 make run "
+                "(or DEBUG=1 python manage.py seed_demo)."
+            )
         for dotted in settings.DEMO_SEEDERS:
             seeder = import_string(dotted)
             with transaction.atomic():
