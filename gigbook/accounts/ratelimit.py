@@ -1,7 +1,7 @@
 """Rate limits for authentication endpoints.
 
-Counted per client address (REMOTE_ADDR, never X-Forwarded-For, which a client can rotate at
-will) in the shared cache.
+Counted per client address (REMOTE_ADDR, or X-Forwarded-For only as far as NUM_PROXIES trusted
+proxies vouch for it: gigbook/core/clientip.py) in the shared cache.
 
 Sign-in attempts are limited so that guessing is slow but a stranger cannot lock anyone out:
 - only failed sign-ins are counted (a successful one never moves any counter);
@@ -22,6 +22,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django_ratelimit.core import get_usage, is_ratelimited
 
+from gigbook.core.clientip import client_address
 from gigbook.core.errors import DomainError
 
 
@@ -32,7 +33,7 @@ class TooManyAttempts(DomainError):
 
 
 def _client_address(group, request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 def auth_rate_limited(request, *, group: str, account: str = "") -> bool:
