@@ -295,12 +295,13 @@ def _finish(cal: icalendar.Calendar, bookings: list[Booking]) -> bytes:
     body = cal.to_ical()
     # VTIMEZONEs only for zones an event names by TZID (UTC-written events need none), covering the
     # years the events span, placed before the events that use them.
-    zoned = [b for b in bookings if _times(b)[0].tzinfo is not UTC]
+    # icalendar writes UTC-like zones (UTC, Etc/UTC) with Z too; ask it which TZIDs it wrote.
+    tzids = sorted(cal.get_missing_tzids())
+    zoned = [b for b in bookings if b.time_zone in tzids]
     if not zoned:
         return body
     first_year = min(b.starts_at for b in zoned).year
     last_year = max(b.ends_at for b in zoned).year
-    tzids = sorted({b.time_zone for b in zoned})
     zones = b"".join(vtimezone(tzid, first_year, last_year) for tzid in tzids)
     at = body.find(b"BEGIN:VEVENT\r\n")
     return body[:at] + zones + body[at:]

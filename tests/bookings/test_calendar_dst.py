@@ -329,14 +329,17 @@ def test_email_vtimezone_onsets_equal_tzdata_transitions(gigs):
 
 
 @pytest.mark.parametrize(("zone", "offset"), [("Asia/Kolkata", timedelta(hours=5, minutes=30)),
-                                              ("Etc/GMT-3", timedelta(hours=3))])
+                                              ("Etc/GMT-3", timedelta(hours=3)), ("UTC", None)])
 def test_zone_without_recent_changes_gets_one_valid_observance(now, client_for, api_client, producer, musician,
                                                                profile, zone, offset):
-    # Kolkata last changed in 1945; Etc/GMT-3 never did.
+    # Kolkata last changed in 1945; Etc/GMT-3 never did; UTC is written with Z and needs no VTIMEZONE.
     booking = offer(producer, profile, starts_at=datetime(2027, 7, 1, 9, tzinfo=U), time_zone=zone)
     services.booking_accept(booking_id=booking.pk, actor=musician)
     text = feed_text(client_for, api_client, musician)
     assert_every_reader_gets_the_booked_instants(text, expected_instants([booking]))
+    if offset is None:
+        assert "BEGIN:VTIMEZONE" not in text and "DTSTART:20270701T090000Z" in text
+        return
     [component] = icalendar.Calendar.from_ical(text).walk("VTIMEZONE")
     assert [o["TZOFFSETTO"].td for o in component.subcomponents] == [offset]
     check_vtimezones(text, [booking])
