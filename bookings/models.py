@@ -59,6 +59,14 @@ class Venue(models.Model):
             return f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}#map=17/{self.latitude}/{self.longitude}"
         return f"https://www.openstreetmap.org/search?query={quote_plus(self.address)}"
 
+    @property
+    def directions_url(self) -> str:
+        """A maps search for the address: on a phone it opens the maps app with directions."""
+        from urllib.parse import urlencode
+
+        where = ", ".join(part for part in (self.name, self.address, self.city) if part)
+        return "https://www.google.com/maps/dir/?" + urlencode({"api": "1", "destination": where})
+
 
 MONEY = {"max_digits": 12, "decimal_places": 3}
 

@@ -19,6 +19,9 @@ from django.urls import reverse
 from gigbook.core.tokens import ActionToken, action_token_is_spent, action_token_make, action_token_read
 
 OFFER_PURPOSE = "booking-offer"
+# "Add to calendar" links: a read-only credential for one booking's .ics (not spent by use), so the
+# link works from the phone page after the offer token is spent, and from My gigs.
+EVENT_PURPOSE = "booking-event"
 
 
 def phone_token_make(*, purpose: str, subject_id: int, user_id: int, expires_at: datetime) -> str:
@@ -37,3 +40,12 @@ def phone_token_read(token: str, *, purpose: str) -> tuple[ActionToken, bool]:
     """(the verified token, whether it was already spent). Raises TokenInvalid / TokenExpired."""
     parsed = action_token_read(token, purpose=purpose)
     return parsed, action_token_is_spent(parsed)
+
+
+def event_ics_path(booking) -> str:
+    """The "Add to calendar" link of one booking (its musician's), valid until 30 days after it ends."""
+    from datetime import timedelta
+
+    token = action_token_make(purpose=EVENT_PURPOSE, subject_id=booking.pk, user_id=booking.musician_id,
+                              expires_at=booking.ends_at + timedelta(days=30))
+    return reverse("bookings:event-ics", kwargs={"token": token})

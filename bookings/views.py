@@ -24,12 +24,12 @@ from bookings import calendar as ics
 from bookings import selectors, services
 from bookings.api.serializers import allowed_actions
 from bookings.models import Booking, Material
-from bookings.phone import OFFER_PURPOSE, phone_token_read
+from bookings.phone import EVENT_PURPOSE, OFFER_PURPOSE, event_ics_path, phone_token_read
 from gigbook.accounts.validators import available_time_zones
 from gigbook.core import clock
 from gigbook.core.errors import DomainError, NotFound
 from gigbook.core.storage import private_download
-from gigbook.core.tokens import TokenExpired, TokenInvalid
+from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_read
 from musicians.models import MusicianProfile
 
 STATUS_CLASS = {
@@ -67,6 +67,39 @@ def calendar_feed(request, token: str):
     return response
 
 
+@never_cache
+@require_GET
+def event_ics(request, token: str):
+    """One booking as a single-event .ics ("Add to calendar"). The signed link is the credential."""
+    try:
+        parsed = action_token_read(token, purpose=EVENT_PURPOSE)
+    except (TokenExpired, TokenInvalid) as exc:
+        raise Http404 from exc
+    booking = (
+        Booking.objects.filter(pk=parsed.subject_id, musician_id=parsed.user_id)
+        .select_related("producer", "musician", "instrument", "venue").first()
+    )
+    if booking is None:
+        raise Http404
+    body = ics.booking_ics(booking, for_user=booking.musician, stamp=clock.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gigbook-{booking.pk}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _after_accept(booking: Booking) -> dict:
+    """What a musician needs right after accepting: calendar entry and feed, My gigs, directions.
+
+    Creating the calendar feed here is idempotent and changes nothing about the offer."""
+    feed = services.calendar_feed_get_or_create(user=booking.musician)
+    return {
+        "ics_url": event_ics_path(booking),
+        "feed_path": reverse("bookings:calendar-feed", kwargs={"token": feed.token}),
+        "directions_url": booking.venue.directions_url if booking.venue_id else "",
+    }
+
+
 # --- The phone link: GET shows, POST acts -------------------------------------------------------
 
 
@@ -100,6 +133,8 @@ def _offer_page(request, token: str, booking: Booking, *, spent: bool, status: i
         "error": error,
         "fee_bases": Booking.FeeBasis.choices,
     }
+    if context["status"]["value"] == Booking.Status.ACCEPTED:
+        context.update(_after_accept(booking))
     return render(request, "bookings/offer_link.html", context, status=status)
 
 
@@ -137,6 +172,8 @@ def offer_link(request, token: str):
         booking.refresh_from_db()
         return _offer_page(request, token, booking, spent=False, status=exc.status_code, errors=_error_fields(exc),
                            error=exc.detail)
+    if action == "decline" and request.POST.get("recommend"):
+        return redirect(reverse("trust:recommend-link", kwargs={"token": token}))
     return redirect(reverse("bookings:offer-link", kwargs={"token": token}))
 
 
@@ -439,6 +476,8 @@ def gigs(request):
     data = selectors.gigs_for_musician(user=request.user, now=now)
     for booking in (*data["offers"], *data["upcoming"]):
         booking.status_info = _status_of(booking, now)
+    for booking in data["upcoming"]:
+        booking.ics_url = event_ics_path(booking)
     feed = services.calendar_feed_get_or_create(user=request.user)
     return render(request, "bookings/gigs.html", {**data, "feed": feed, "fee_bases": Booking.FeeBasis.choices})
 
@@ -490,3 +529,27 @@ def venues(request):
     context = {"venues": selectors.venues_for_owner(user=request.user), "values": values, "errors": errors,
                "time_zones": sorted(available_time_zones()), "next": request.GET.get("next", "")}
     return render(request, "bookings/venues.html", context, status=status)
+
+
+@login_required
+@require_GET
+def offers(request):
+    """One place for every open offer: booking offers and short-notice requests, newest first."""
+    from bookings.gigrequests import selectors as gig_selectors
+    from bookings.gigrequests.messages import fee_text, fmt, slot_quote, when_text, where_text
+
+    now = clock.now()
+    rows = []
+    for booking in selectors.gigs_for_musician(user=request.user, now=now)["offers"]:
+        booking.status_info = _status_of(booking, now)
+        rows.append({"kind": "booking", "at": booking.created_at, "booking": booking})
+    invitations = gig_selectors.offer_list_for_musician(user=request.user, now=now).select_related(
+        "musician__musician_profile")[:100]
+    for invitation in invitations:
+        gig = invitation.request
+        invitation.when, invitation.where = when_text(gig, request.user), where_text(gig)
+        invitation.fee, invitation.quote = fee_text(gig, invitation), slot_quote(gig, invitation)
+        invitation.deadline_text = fmt(invitation.deadline, request.user.zone)
+        rows.append({"kind": "short_notice", "at": invitation.sent_at, "invitation": invitation})
+    rows.sort(key=lambda row: row["at"], reverse=True)
+    return render(request, "bookings/offers.html", {"rows": rows})

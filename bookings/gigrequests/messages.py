@@ -52,6 +52,21 @@ def fee_text(request: GigRequest, invitation: Invitation) -> str:
     return f"{invitation.offered_rate:.2f} {request.currency}{unit}"
 
 
+def slot_quote(request: GigRequest, invitation: Invitation) -> dict:
+    """What the slot pays in total at the offered rate (the same terms the booking gets on accept:
+    the rate, the request's basis and the musician's minimum call), as ``fees.Quote.as_json``."""
+    from decimal import Decimal
+
+    from bookings import fees
+
+    profile = getattr(invitation.musician, "musician_profile", None)
+    terms = fees.FeeTerms(
+        currency=request.currency, basis=request.fee_basis, rate=invitation.offered_rate,
+        minimum_call_hours=(profile.minimum_call_hours if profile else None) or Decimal("0"),
+    )
+    return fees.quote(terms, starts_at=request.starts_at, ends_at=request.ends_at).as_json()
+
+
 def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path: str):
     musician = invitation.musician
     zone = musician.zone

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bookings.gigrequests import selectors, services
 from bookings.gigrequests.api.views import request_detail_data
-from bookings.gigrequests.messages import fee_text, fmt, when_text, where_text
+from bookings.gigrequests.messages import fee_text, fmt, slot_quote, when_text, where_text
 from bookings.gigrequests.models import GigRequest, Invitation
 from bookings.models import Booking, Venue
 from gigbook.core import clock
@@ -137,7 +137,8 @@ def offer_answer(request, pk: int, action: str):
         raise Http404 from exc
     except DomainError as exc:
         flash.error(request, exc.detail)
-    return redirect("gigrequests:offers")
+    back = request.POST.get("next", "")  # the combined Offers page sends people back to itself
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "gigrequests:offers")
 
 
 # --- The phone page -----------------------------------------------------------------------------------------
@@ -149,6 +150,7 @@ def _describe(invitation: Invitation, request: GigRequest, now) -> None:
     invitation.when = when_text(request, reader)
     invitation.where = where_text(request)
     invitation.fee = fee_text(request, invitation)
+    invitation.quote = slot_quote(request, invitation)
     invitation.deadline_text = fmt(invitation.deadline, reader.zone) if invitation.deadline else ""
     seconds = int((invitation.deadline - now).total_seconds()) if invitation.deadline else 0
     invitation.seconds_left = max(seconds, 0)
@@ -219,6 +221,10 @@ def _offer_page(request, token: str, invitation: Invitation, *, status: int = 20
         "booking": invitation.chair.booking if invitation.chair_id and invitation.chair.booking_id else None,
         "seen_url": reverse("gigrequests:offer-seen", kwargs={"token": token}),
     }
+    if state == "accepted" and context["booking"]:
+        from bookings.views import _after_accept
+
+        context.update(_after_accept(context["booking"]))
     response = render(request, "gigrequests/offer.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"

@@ -119,7 +119,12 @@ def test_my_gigs_lists_offers_first_with_big_buttons_then_upcoming(now, producer
             services.booking_accept(booking_id=more.pk, actor=musician)
     with django_assert_num_queries(7):
         client.get("/gigs/")
-    assert "openstreetmap.org" in html
+    # Upcoming cards: fee, producer, call time, what to do next, calendar entry and directions.
+    card = html[html.index(f'data-booking="{upcoming.pk}"'):]
+    card = card[:card.index("Add to calendar") + 200]
+    assert f"{upcoming.fee_total:.2f} {upcoming.currency}" in card and producer.full_name in card
+    assert "Call time" in card and "Be ready at" in card
+    assert "google.com/maps/dir/?api=1&amp;destination=Abbey+Road" in card and "Add to calendar" in card
     response = client.post(f"/bookings/{incoming.pk}/accept/", {"next": "/gigs/"})
     assert response.status_code == 302 and response["Location"] == "/gigs/"
     assert Booking.objects.get(pk=incoming.pk).status == "accepted"

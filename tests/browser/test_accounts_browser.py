@@ -40,11 +40,12 @@ def test_sign_up_log_in_and_see_the_inbox_on_a_phone(live_server, page):
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(r"^Inbox 1 unread")).click()
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
-    welcome = page.locator(".inbox-list .card").first
+    welcome = page.locator(".inbox-list .inbox-item").first
     expect(welcome).to_contain_text("Welcome to GigBook")
     expect(welcome).to_have_class(re.compile("unread"))
+    welcome.locator("summary").click()  # one line per message: the body opens on tap
     welcome.get_by_role("button", name="Mark as read").click()
-    expect(page.locator(".inbox-list .card.unread")).to_have_count(0)
+    expect(page.locator(".inbox-list .inbox-item.unread")).to_have_count(0)
 
     # The page fits a 390 px wide phone: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -105,8 +105,11 @@ def test_producer_fills_a_chair_from_a_call_list_while_players_answer_on_their_p
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert serious_violations(phone) == []
     expect(invitee(desk, "Ann Bass")).to_have_text("Seen", timeout=10000)
-    phone.get_by_label("Note for Pat Producer if you decline (optional)").fill("In Leeds tomorrow, sorry")
-    phone.get_by_role("button", name="Decline").click()
+    # The total for the slot comes first (not only the hourly rate); Decline asks before it acts.
+    expect(phone.locator(".money-total")).to_be_visible()
+    phone.get_by_text("Decline…").click()
+    phone.get_by_label("Note for Pat Producer (optional)").fill("In Leeds tomorrow, sorry")
+    phone.get_by_role("button", name="Yes, decline").click()
     expect(phone.locator("#offer-status")).to_contain_text("You declined this offer")
 
     expect(invitee(desk, "Ann Bass")).to_have_text("Declined", timeout=10000)

@@ -194,3 +194,23 @@ def test_head_answers_like_get_and_changes_nothing(client, posted):
     assert snapshot(request) == before  # not seen, not accepted, token not spent
     first.refresh_from_db()
     assert first.status == S.SENT and first.seen_at is None
+
+
+def test_the_slot_total_comes_first_and_accepting_leads_to_calendar_and_my_gigs(client, posted):
+    from decimal import Decimal
+
+    from bookings import fees
+
+    request, first, link, ann, _ben = posted
+    body = client.get(link).content.decode()
+    hours = fees.elapsed_hours(request.starts_at, request.ends_at)
+    total = f"{first.offered_rate * hours:.2f} {request.currency}"
+    assert request.fee_basis == "hourly" and hours > Decimal(1)
+    money = body[body.index('class="money-total"'):body.index('id="accept-offer"')]
+    assert total in money  # the whole slot, not only the hourly rate
+    assert body.index('id="accept-offer"') < body.index('<details class="answer decline"')
+    client.post(link, {"action": "accept"})
+    after = client.get(link).content.decode()
+    booking = Booking.objects.get(musician=ann.user)
+    assert f"{booking.fee_total:.2f}" == total.split()[0]  # the page promised what the booking pays
+    assert "Add to calendar" in after and 'href="/gigs/"' in after and "google.com/maps/dir/" in after
