@@ -105,6 +105,7 @@ class Booking(models.Model):
     class Source(models.TextChoices):
         OFFER = "offer", "Offer"
         SHORT_NOTICE = "short_notice", "Short-notice request"
+        HOLD = "hold", "Confirmed hold"
 
     # Statuses that hold the musician's time. Completed bookings keep blocking so history stays
     # consistent: an accepted booking turning completed can never create an overlap.
@@ -274,6 +275,107 @@ class Booking(models.Model):
         what = self.title or self.get_kind_display()
         where = f" at {self.venue.name}" if self.venue_id else " (remote)"
         return f"{what}{where}"
+
+
+class Hold(models.Model):
+    """A pencil: a producer's ranked, expiring claim on a musician's time that is not a booking yet.
+
+    Rank 1 is the 1st hold on that time; a hold moves up when one above it ends. Every deadline is
+    a stored timestamp (``expires_at``, ``challenge_ends_at``) that the beat sweep acts on, and
+    state that depends on time is also computed on read (``effective_status``). A confirmed hold
+    points at the accepted booking it became.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        HELD = "held", "Held"
+        CONFIRMED = "confirmed", "Confirmed"
+        RELEASED = "released", "Released"
+        EXPIRED = "expired", "Expired"
+        DECLINED = "declined", "Declined"
+
+    class EndReason(models.TextChoices):
+        NONE = "", "Open"
+        PRODUCER = "producer", "Released by the producer"
+        MUSICIAN = "musician", "Released by the musician"
+        CHALLENGE = "challenge", "Not confirmed within the challenge window"
+        BUMPED = "bumped", "The time was booked"
+
+    ACTIVE_STATUSES = (Status.REQUESTED, Status.HELD)
+
+    producer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds_as_producer")
+    musician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds_as_musician")
+    instrument = models.ForeignKey("musicians.Instrument", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Booking.Kind.choices)
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="holds")
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    title = models.CharField(max_length=120, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    # The fee terms it would become (as given to the offer form), with the quote made when placed.
+    fee_terms = models.JSONField(default=dict)
+    currency = models.CharField(max_length=3)
+    fee_total = models.DecimalField(**MONEY)
+    quote = models.JSONField(default=dict)
+
+    rank = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True, default="")
+    expires_at = models.DateTimeField()
+    challenge_window_hours = models.PositiveSmallIntegerField(default=24)
+    # On the challenger while its challenge runs: when the holds above it lapse unless confirmed.
+    challenge_ends_at = models.DateTimeField(null=True, blank=True)
+    # On a challenged hold: confirm or release by then.
+    challenged_until = models.DateTimeField(null=True, blank=True)
+    booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="hold")
+    # iCalendar SEQUENCE for the tentative event.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    status_changed_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "rank", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="bookings_hold_ends_after_start"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="bookings_hold_rank_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "held", "confirmed", "released", "expired", "declined"]),
+                name="bookings_hold_status_valid",
+            ),
+            models.CheckConstraint(condition=~Q(producer=F("musician")), name="bookings_hold_not_self"),
+        ]
+        indexes = [
+            models.Index(fields=["musician", "status", "starts_at"], name="bookings_hold_musician"),
+            models.Index(fields=["producer", "status", "starts_at"], name="bookings_hold_producer"),
+            # The beat sweep reads only due rows.
+            models.Index(fields=["expires_at"], condition=Q(status__in=["requested", "held"]), name="bookings_hold_due"),
+            models.Index(fields=["challenge_ends_at"], condition=Q(status="held", challenge_ends_at__isnull=False),
+                         name="bookings_hold_challenge_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold {self.pk} (rank {self.rank}, {self.status})"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def effective_status(self, now: datetime) -> str:
+        """An open hold past ``expires_at`` is expired, swept or not."""
+        if self.status in self.ACTIVE_STATUSES and now >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.status
+
+    def is_party(self, user) -> bool:
+        return user.is_authenticated and user.pk in (self.producer_id, self.musician_id)
+
+    @property
+    def rank_label(self) -> str:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(self.rank if self.rank < 20 else self.rank % 10, "th")
+        return f"{self.rank}{suffix} hold"
 
 
 class BookingEvent(models.Model):

@@ -19,3 +19,9 @@ def sweep_bookings() -> dict:
 def send_due_reminders() -> int:
     """Send the 24 h and 2 h reminders that are due (each exactly once)."""
     return services.reminders_send_due()
+
+
+@shared_task(acks_late=True)
+def sweep_holds() -> dict:
+    """Release holds whose challenge window closed (confirming the challenger), expire lapsed holds."""
+    return services.holds_sweep()

@@ -305,6 +305,7 @@ CELERY_BEAT_SCHEDULE = {
     "musicians-extend-busy-horizon": {"task": "musicians.tasks.extend_busy_horizon", "schedule": 60.0 * 60 * 24},
     "bookings-sweep": {"task": "bookings.tasks.sweep_bookings", "schedule": 60.0},
     "bookings-reminders": {"task": "bookings.tasks.send_due_reminders", "schedule": 60.0},
+    "bookings-holds": {"task": "bookings.tasks.sweep_holds", "schedule": 60.0},
     "gig-requests-sweep": {"task": "bookings.gigrequests.tasks.sweep_gig_requests", "schedule": 15.0},
     "trust-reviews": {"task": "trust.tasks.publish_due_reviews", "schedule": 300.0},
     "trust-review-invitations": {"task": "trust.tasks.send_review_invitations", "schedule": 300.0},

@@ -132,8 +132,12 @@ def _beyond_horizon(profile: MusicianProfile, starts_at: datetime, ends_at: date
     return found
 
 
-def _overlapping(profile: MusicianProfile, starts_at: datetime, ends_at: datetime, ignore_source) -> QuerySet:
+def _overlapping(profile: MusicianProfile, starts_at: datetime, ends_at: datetime, ignore_source,
+                 *, pencils: bool = False) -> QuerySet:
     qs = BusyInterval.objects.filter(profile=profile).filter(IntervalOverlaps("starts_at", "ends_at", starts_at, ends_at))
+    if not pencils:
+        # Pencilled time (a hold) is not busy: a firm offer may still take it.
+        qs = qs.exclude(source=BusyInterval.Source.HOLD)
     if ignore_source is not None:
         source, source_id = ignore_source
         qs = qs.exclude(source=source, source_id=str(source_id))
@@ -175,7 +179,7 @@ def musician_conflicts(*, profile: MusicianProfile, starts_at: datetime, ends_at
 
 
 def busy_intervals_for_owner(*, profile: MusicianProfile, starts_at: datetime, ends_at: datetime) -> QuerySet:
-    return _overlapping(profile, starts_at, ends_at, None).order_by("starts_at", "id")
+    return _overlapping(profile, starts_at, ends_at, None, pencils=True).order_by("starts_at", "id")
 
 
 # --- Reference data -------------------------------------------------------------------------
@@ -285,7 +289,7 @@ def musician_search(
     - ``instrument_ids``: plays every one of them, primary or double.
     - ``genre_ids``: lists every one of them.
     - ``available_from``/``available_to``: no busy interval (block or accepted booking)
-      overlaps the half-open window.
+      overlaps the half-open window. Annotates ``pencilled``: a hold is on that time.
     - ``max_rate`` (needs ``currency``): the ``rate_kind`` rate is set and <= max_rate.
     - ``near``=(lat, lng): the venue is within the musician's travel radius, and within
       ``radius_km`` of their home if given. Annotates ``distance_km``.
@@ -307,10 +311,13 @@ def musician_search(
     for genre_id in dict.fromkeys(genre_ids):
         qs = qs.filter(Exists(ProfileGenre.objects.filter(profile=OuterRef("pk"), genre_id=genre_id)))
     if available_from is not None and available_to is not None:
-        busy = BusyInterval.objects.filter(profile=OuterRef("pk")).filter(
+        window = BusyInterval.objects.filter(profile=OuterRef("pk")).filter(
             IntervalOverlaps("starts_at", "ends_at", available_from, available_to)
         )
-        qs = qs.filter(~Exists(busy))
+        # Pencilled (held) time is neither free nor booked: such musicians stay in the results,
+        # marked ``pencilled``, because a firm offer may still take the time.
+        qs = qs.filter(~Exists(window.exclude(source=BusyInterval.Source.HOLD)))
+        qs = qs.annotate(pencilled=Exists(window.filter(source=BusyInterval.Source.HOLD)))
     if currency:
         qs = qs.filter(currency=currency)
     if max_rate is not None:

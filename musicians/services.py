@@ -77,6 +77,14 @@ def busy_interval_add(
 
 
 @transaction.atomic
+def busy_intervals_remove(*, source: str, source_ids: list[int | str]) -> int:
+    """``busy_interval_remove`` for many sources at once (a sweep ending hundreds of holds)."""
+    deleted, _ = BusyInterval.objects.filter(source=source, source_id__in=[str(i) for i in source_ids]).delete()
+    if deleted:
+        search_cache.invalidate()
+    return deleted
+
+
 def busy_interval_remove(*, source: str, source_id: int | str) -> int:
     """Free the time held by ``source``/``source_id`` (e.g. a cancelled booking). Returns rows removed."""
     deleted, _ = BusyInterval.objects.filter(source=source, source_id=str(source_id)).delete()

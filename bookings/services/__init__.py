@@ -34,6 +34,14 @@ from bookings.services.common import (
     musician_availability,
     musician_lock,
 )
+from bookings.services.hold_rules import (
+    ChallengeNotPossible,
+    HoldClosed,
+    HoldNotFirst,
+    holds_would_bump,
+)
+from bookings.services.hold_sweep import holds_sweep
+from bookings.services.holds import hold_accept, hold_challenge, hold_confirm, hold_decline, hold_place, hold_release
 from bookings.services.lifecycle import (
     booking_accept,
     booking_accept_counter,
@@ -60,6 +68,17 @@ from bookings.services.terms import (
 from bookings.services.venues import VENUE_FIELDS, venue_create, venue_delete, venue_update
 
 __all__ = [
+    "ChallengeNotPossible",
+    "HoldClosed",
+    "HoldNotFirst",
+    "hold_accept",
+    "hold_challenge",
+    "hold_confirm",
+    "hold_decline",
+    "hold_place",
+    "hold_release",
+    "holds_sweep",
+    "holds_would_bump",
     "ACTION_TARGET",
     "Availability",
     "BookingConflict",

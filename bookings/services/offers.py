@@ -26,6 +26,7 @@ from bookings.services.common import (
     musician_availability,
     musician_lock,
 )
+from bookings.services.hold_rules import holds_bump_for_booking, holds_would_bump
 from bookings.services.terms import FEE_TERM_FIELDS, _Draft, _price, _set_terms, _terms_from, resolve_local_time
 from gigbook.core import clock
 from gigbook.core.errors import Forbidden, ValidationFailed
@@ -183,6 +184,9 @@ def booking_preview(
         "ends_at": booking.ends_at,
         "time_zone": booking.time_zone,
         "availability": {"free": availability.free, "reason": availability.reason, "busy": availability.busy},
+        # A firm offer may take pencilled time; accepting it releases these holds.
+        "would_bump": holds_would_bump(musician_id=profile.user_id, starts_at=booking.starts_at,
+                                       ends_at=booking.ends_at, producer=producer),
         "cancellation_terms": {"window_hours": booking.late_cancellation_window_hours,
                                "late_fee": str(booking.late_cancellation_fee)},
     }
@@ -365,10 +369,13 @@ def _set_reminders(booking: Booking, now: datetime) -> None:
 
 
 def _hold_time(profile: MusicianProfile, booking: Booking) -> None:
+    """The one place an accepted booking takes the musician's time (every accept path calls it):
+    busy time for search and checks, and every open hold on that time is released (bumped)."""
     musician_services.busy_interval_add(
         profile=profile, starts_at=booking.starts_at, ends_at=booking.ends_at,
         source=BusyInterval.Source.BOOKING, source_id=booking.pk, label="Booked",
     )
+    holds_bump_for_booking(booking=booking, now=booking.accepted_at or clock.now())
 
 
 def _spend(token: ActionToken | None, booking: Booking, actor) -> None:

@@ -376,3 +376,63 @@ def retry_countdown(notification_id: int) -> int:
     if next_at is None:
         return 1
     return max(1, int((next_at - clock.now()).total_seconds()) + 1)
+
+
+def notify_many(items: list[dict]) -> list[Notification]:
+    """``notify`` for many messages at once (beat sweeps): a few statements whatever the count.
+
+    Each item carries ``notify``'s keyword arguments; ``recipient`` must be a loaded User and
+    ``dedupe_key`` is required. Keys already written are skipped (the same event twice is one
+    message). The caller holds the rows the keys name, so no other writer races it for a key; if
+    one did, the unique index refuses the batch and the items fall back to one ``notify`` each.
+    """
+    if not items:
+        return []
+    if any(not item.get("dedupe_key") for item in items):
+        raise ValueError("notify_many needs a dedupe_key for every item")
+    now = clock.now()
+    existing = set(
+        Notification.objects.filter(
+            recipient_id__in={item["recipient"].pk for item in items},
+            dedupe_key__in={item["dedupe_key"] for item in items},
+        ).values_list("recipient_id", "dedupe_key")
+    )
+    fresh: list[dict] = []
+    for item in items:
+        key = (item["recipient"].pk, item["dedupe_key"])
+        if key not in existing:
+            existing.add(key)
+            fresh.append(item)
+    if not fresh:
+        return []
+    rows = [
+        Notification(
+            recipient=item["recipient"], kind=item["kind"], title=item["title"][:200], body=item["body"],
+            url=item.get("url", ""), sms_text=(item.get("sms_text") or "")[:480],
+            attachments=item.get("attachments") or [], dedupe_key=item["dedupe_key"], created_at=now,
+        )
+        for item in fresh
+    ]
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        return [notify(**item) for item in fresh]
+    deliveries = []
+    for notification in rows:
+        recipient = notification.recipient
+        if recipient.notify_by_email and recipient.email:
+            deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.EMAIL, created_at=now))
+        if recipient.notify_by_sms and recipient.phone:
+            deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.SMS, created_at=now))
+    Delivery.objects.bulk_create(deliveries)
+    ids = list(dict.fromkeys(delivery.notification_id for delivery in deliveries))
+    if ids:
+        connection = transaction.get_connection()
+        pending = getattr(connection, "_gigbook_pending_deliveries", None)
+        if pending is None:
+            pending = connection._gigbook_pending_deliveries = _PendingDeliveries()
+        # One on_commit registration for the whole batch (add() registers one per id).
+        pending.ids.extend(ids[:-1])
+        pending.add(ids[-1])
+    return rows

@@ -553,6 +553,9 @@ class MusicianCardSerializer(serializers.Serializer):
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
     rating_count = serializers.IntegerField()
     profile_url = serializers.CharField()
+    pencilled = serializers.BooleanField(
+        help_text="With an availability window: a producer's hold is on that time (not free, not booked; a firm "
+                  "offer may still take it). Always false without a window.")
 
     def to_representation(self, profile):
         details = self.context.get("details", {}).get(profile.pk)
@@ -580,6 +583,7 @@ def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None
         }
     return {
         "id": profile.pk,
+        "pencilled": bool(getattr(profile, "pencilled", False)),
         "display_name": profile.stage_name or getattr(profile, "full_name", None) or profile.user.full_name,
         "headline": profile.headline,
         "photo_url": profile.photo.url if profile.photo else None,

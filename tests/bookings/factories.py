@@ -70,3 +70,18 @@ def offer(producer, profile, *, venue=None, starts_at: datetime, hours: float = 
     }
     kwargs.update(overrides)
     return services.booking_offer(**kwargs)
+
+
+def pencil(producer, profile, *, venue=None, starts_at: datetime, hours: float = 3, **overrides):
+    """A hold (pencil) through the service, like ``offer``."""
+    kwargs = {
+        "producer": producer,
+        "musician_profile_id": profile.pk,
+        "instrument": "piano",
+        "kind": "studio_session" if venue is not None else "remote_recording",
+        "venue": venue,
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=hours),
+    }
+    kwargs.update(overrides)
+    return services.hold_place(**kwargs)
