@@ -85,8 +85,9 @@ def test_a_199_kb_mxl_inflating_to_200_mb_is_refused_with_bounded_memory(booking
     assert expected in measured["outcome"]
     assert measured["growth_kb"] < 20 * 1024, f"peak RSS grew {measured['growth_kb']} KB for a {len(bomb)} B bomb"
     if declared_size is None:
-        # The measurement can fail: reading the whole member, as the old check did, grows by ~200 MB.
-        assert _peak_rss_growth_kb(path, control=True)["growth_kb"] > 150 * 1024
+        # The measurement can fail: reading the whole member, as the old check did, grows by tens
+        # to hundreds of MB (77-200 MB seen here, depending on the allocator and load): far past the bound.
+        assert _peak_rss_growth_kb(path, control=True)["growth_kb"] > 50 * 1024
 
 
 def test_a_real_compressed_score_still_passes_the_archive_bounds():
