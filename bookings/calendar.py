@@ -8,7 +8,8 @@ Built with the ``icalendar`` library, read back in the tests by icalendar, vobje
   so those events are written in UTC (``...Z``), which no client can misread. (A UTC instant never
   lands in a spring-forward gap, so a non-existent local time cannot arise.)
 * The VTIMEZONEs are generated here from zoneinfo's own transitions (``zone_transitions``), one
-  observance per kind of change, one RDATE per line, each onset as local time *before* the change.
+  observance per kind of change, each onset as local time *before* the change: a yearly RRULE where
+  the onsets follow one, else one RDATE per line.
   icalendar's ``Timezone.from_tzid`` writes spring-forward onsets in the new offset (an hour late
   for London, 30 minutes for Lord Howe), and comma-separated RDATEs that vobject reads as one date.
 * UID never changes; SEQUENCE is the booking's ``sequence``, raised by every transition and by venue
@@ -146,15 +147,51 @@ def zone_transitions(tzid: str, first_year: int, last_year: int) -> tuple[Transi
     return tuple(found)
 
 
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _yearly_rule(changes: list[Transition], last_year: int) -> dict | None:
+    """An RRULE giving these onsets ("last Sunday of March at 01:00"), or None if they follow none.
+
+    Outlook turns a VTIMEZONE into a yearly rule and misreads RDATE-only ones (events in summer an
+    hour off), so a pattern still in force at the window's end is written as an open-ended RRULE
+    (as Google and Outlook write theirs). Not bounded with UNTIL: the strict ical parser cannot
+    combine a local DTSTART with the UTC UNTIL that RFC 5545 requires there. A pattern that ended
+    inside the window (a zone that dropped DST) stays a list of RDATEs.
+    """
+    onsets = [change.local_onset for change in changes]
+    first = onsets[0]
+    if len(onsets) < 2 or [o.year for o in onsets] != list(range(first.year, last_year + 1)):
+        return None
+    if any((o.month, o.time(), o.weekday()) != (first.month, first.time(), first.weekday()) for o in onsets):
+        return None
+    nth = {(o.day - 1) // 7 + 1 for o in onsets}
+    from_end = {((o.replace(month=o.month % 12 + 1, day=1, year=o.year + o.month // 12) - timedelta(days=1)).day
+                 - o.day) // 7 for o in onsets}
+    # "Last Sunday" first: 25-28 March is also the 4th Sunday, but the rule (EU) is the last one, and a
+    # client extending it should land on 31 March 2030, not the 24th.
+    if from_end == {0}:
+        position = -1
+    elif len(nth) == 1 and min(nth) <= 4:
+        position = min(nth)
+    else:
+        return None
+    return {"freq": "YEARLY", "bymonth": first.month, "byday": f"{position}{_WEEKDAYS[first.weekday()]}"}
+
+
 @lru_cache(maxsize=256)
 def vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
     """The serialised VTIMEZONE for ``tzid``, exact for instants from ``first_year`` to ``last_year``.
 
-    One observance per distinct (kind, offsets, name); its DTSTART is the first onset and every onset
-    is an RDATE line of its own. Cached as bytes and spliced in: serialising folds many lines.
+    One observance per distinct (kind, offsets, name); its DTSTART is the first onset, the rest
+    follow from a yearly RRULE when they fit one, else each onset is an RDATE line of its own.
+    Cached as bytes and spliced in: serialising folds many lines.
     """
     component = icalendar.Timezone()
     component.add("tzid", tzid)
+    # One year more than the events need: a booking's single spring change is then one of two, and
+    # the yearly pattern (hence an RRULE Outlook can read) is recognisable.
+    last_year += 1
     transitions = zone_transitions(tzid, first_year, last_year)
     if not transitions:
         # No change since 1900 (UTC, Etc/*): one observance from the epoch, offset unchanged.
@@ -168,11 +205,15 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
     for (daylight, offset_from, offset_to, name), changes in sorted(groups.items(), key=lambda item: item[1][0].at):
         observance = icalendar.TimezoneDaylight() if daylight else icalendar.TimezoneStandard()
         observance.add("dtstart", changes[0].local_onset)
-        for change in changes:
-            # One RDATE per line: vobject reads only the first date of a comma-separated list. The
-            # first onset is repeated as an RDATE (RFC 5545 counts it once): the ical parser (Home
-            # Assistant's) expands an observance without RRULE from its RDATEs only.
-            observance.add("rdate", change.local_onset)
+        rule = _yearly_rule(changes, last_year)
+        if rule is not None:
+            observance.add("rrule", rule)
+        else:
+            for change in changes:
+                # One RDATE per line: vobject reads only the first date of a comma-separated list.
+                # The first onset is repeated as an RDATE (RFC 5545 counts it once): the ical parser
+                # (Home Assistant's) expands an observance without RRULE from its RDATEs only.
+                observance.add("rdate", change.local_onset)
         observance.add("tzname", name)
         observance.add("tzoffsetfrom", offset_from)
         observance.add("tzoffsetto", offset_to)

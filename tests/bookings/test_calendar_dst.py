@@ -19,6 +19,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 import vobject
+from dateutil import rrule as dateutil_rrule
 from dateutil import tz as dateutil_tz
 from ical.calendar_stream import IcsCalendarStream
 
@@ -94,7 +95,8 @@ def read_own_vtimezones(text: str) -> dict[str, tuple]:
     cal = icalendar.Calendar.from_ical(text)
     by_dateutil = {str(tz["TZID"]): dateutil_tz.tzical(io.StringIO(tz.to_ical().decode())).get()
                    for tz in cal.walk("VTIMEZONE")}
-    onsets = {str(tz["TZID"]): sorted(vtimezone_onsets(tz)) for tz in cal.walk("VTIMEZONE")}
+    onsets = {str(tz["TZID"]): sorted(vtimezone_onsets(tz, datetime(2100, 1, 1, tzinfo=UTC)))
+              for tz in cal.walk("VTIMEZONE")}
 
     def by_onsets(local: datetime, tzid: str) -> datetime:
         # The instant whose offset in force (that of the latest onset at or before it) is the offset
@@ -265,17 +267,24 @@ def zoneinfo_transitions(tzid: str, start: datetime, end: datetime) -> set[tuple
     return found
 
 
-def vtimezone_onsets(component) -> dict[tuple, tuple[str, str]]:
-    """{(UTC onset, offset from, offset to): (kind, name)} of a VTIMEZONE, read with icalendar's raw values."""
+def vtimezone_onsets(component, until: datetime) -> dict[tuple, tuple[str, str]]:
+    """{(UTC onset, offset from, offset to): (kind, name)} of a VTIMEZONE, read with icalendar's raw values
+    (a yearly RRULE expanded with dateutil up to ``until``)."""
     onsets = {}
     for observance in component.subcomponents:
         offset_from = observance["TZOFFSETFROM"].td
         offset_to = observance["TZOFFSETTO"].td
-        locals_ = {observance["DTSTART"].dt}  # RFC 5545: an RDATE equal to DTSTART is the same onset
+        start = observance["DTSTART"].dt
+        locals_ = {start}  # RFC 5545: an RDATE equal to DTSTART is the same onset
         rdates = observance.get("RDATE", [])
         for rdate in rdates if isinstance(rdates, list) else [rdates]:
             locals_.update(period.dt for period in rdate.dts)
-        assert "RRULE" not in observance
+        if "RRULE" in observance:
+            rule = observance["RRULE"].to_ical().decode()
+            for local in dateutil_rrule.rrulestr(rule, dtstart=start):
+                if local - offset_from > until.replace(tzinfo=None):
+                    break
+                locals_.add(local)
         for local in sorted(locals_):
             assert local.tzinfo is None  # RFC 5545: local time, no TZID, no Z
             key = ((local - offset_from).replace(tzinfo=UTC), offset_from, offset_to)
@@ -291,14 +300,16 @@ def check_vtimezones(text: str, bookings) -> set[str]:
     checked = set()
     for component in cal.walk("VTIMEZONE"):
         tzid = str(component["TZID"])
-        onsets = vtimezone_onsets(component)
+        last_event = max(b.ends_at for b in bookings if b.time_zone == tzid)
+        # Up to the last event or the last listed onset, whichever is later (RRULEs are open-ended).
+        bound = max(max(vtimezone_onsets(component, last_event))[0], last_event)
+        onsets = vtimezone_onsets(component, bound)
         first = min(onsets)[0]
         if len(onsets) == 1 and min(onsets)[1] == min(onsets)[2]:
             # A zone with no change since 1900 gets one observance with an unchanged offset, no onset.
             onsets = {}
-        last_event = max(b.ends_at for b in bookings if b.time_zone == tzid)
         assert first <= min(b.starts_at for b in bookings if b.time_zone == tzid)
-        expected = zoneinfo_transitions(tzid, first, max(max(onsets)[0] if onsets else first, last_event))
+        expected = zoneinfo_transitions(tzid, first, bound)
         assert set(onsets) == expected, (tzid, sorted(set(onsets) ^ expected))
         zone = ZoneInfo(tzid)
         for (at, _, offset_to), (kind, name) in onsets.items():
@@ -318,8 +329,8 @@ def test_feed_vtimezone_onsets_equal_tzdata_transitions(gigs, client_for, api_cl
     # Every zone that has an event written with a TZID is covered (the repeated-hour ones are UTC).
     assert checked == {"Europe/London", "America/Los_Angeles", "Australia/Lord_Howe", "Europe/Dublin"}
     # The onsets the issue found late: London springs forward at 01:00 UTC, Lord Howe at 15:30 UTC.
-    assert "RDATE:20280326T010000\r\n" in text
-    assert "RDATE:20271003T020000\r\n" in text
+    # London's summer time as its rule (Outlook reads VTIMEZONEs as yearly rules, not RDATEs).
+    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n" in text
 
 
 def test_email_vtimezone_onsets_equal_tzdata_transitions(gigs):
@@ -443,3 +454,27 @@ def test_description_shows_the_fee_in_the_currency_minor_units(now, client_for, 
     digits = fee_line.removeprefix(shown).replace(",", "")
     decimals = 0 if currency == "JPY" else 2
     assert digits == f"{booking.fee_total:.{decimals}f}"
+
+
+@pytest.mark.parametrize(("tzid", "first_year", "last_year"), [
+    ("Europe/London", 2027, 2027), ("America/New_York", 2026, 2030), ("Australia/Lord_Howe", 2026, 2030),
+    ("Europe/Dublin", 2026, 2030), ("America/Sao_Paulo", 2017, 2021),  # Brazil dropped DST in 2019
+    ("Africa/Casablanca", 2026, 2028),  # Ramadan changes: no yearly rule, RDATEs only
+    ("Asia/Tehran", 2021, 2024), ("Pacific/Chatham", 2027, 2028),  # DST dropped 2022; +1245/+1345
+])
+def test_generated_vtimezone_onsets_equal_zoneinfo_for_awkward_zones(tzid, first_year, last_year):
+    from bookings.calendar import vtimezone
+
+    text = vtimezone(tzid, first_year, last_year).decode()
+    [component] = icalendar.Calendar.from_ical(f"BEGIN:VCALENDAR\r\n{text}END:VCALENDAR\r\n").walk("VTIMEZONE")
+    bound = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    onsets = vtimezone_onsets(component, bound)
+    first = min(onsets)[0]
+    assert first < datetime(first_year, 1, 1, tzinfo=UTC)  # the change in force when the window opens
+    bound = max(max(onsets)[0], bound)
+    assert set(vtimezone_onsets(component, bound)) == zoneinfo_transitions(tzid, first, bound)
+    # A rule that stopped inside the window is never written as an open-ended RRULE.
+    if tzid in {"America/Sao_Paulo", "Asia/Tehran", "Africa/Casablanca"}:
+        assert "RRULE" not in text
+    else:
+        assert text.count("RRULE:FREQ=YEARLY") == 2
