@@ -365,8 +365,17 @@ def booking_ics_method(booking: Booking) -> str:
     return "CANCEL" if booking.status == Booking.Status.CANCELLED else "REQUEST"
 
 
-def booking_ics(booking: Booking, *, for_user=None, stamp: datetime) -> str:
-    """A one-event iTIP message for an email attachment (send it as ``text/calendar; method=<method>``)."""
+def booking_ics(booking: Booking, *, for_user=None, stamp: datetime, itip: bool = True) -> str:
+    """One booking as a one-event calendar.
+
+    ``itip``: an iTIP message for an email attachment (send it as ``text/calendar; method=<method>``).
+    Otherwise a plain entry (METHOD:PUBLISH, with the alarms) for an "Add to calendar" download: a
+    downloaded REQUEST would make calendar apps treat it as an invitation to answer.
+    """
+    if not itip:
+        cal = _calendar("GigBook booking", "PUBLISH")
+        cal.add_component(booking_event(booking, for_user=for_user, stamp=stamp, alarms=True))
+        return _finish(cal, [booking]).decode()
     cal = _calendar("GigBook booking", booking_ics_method(booking))
     cal.add_component(booking_event(booking, for_user=for_user, stamp=stamp, itip=True))
     return _finish(cal, [booking]).decode()

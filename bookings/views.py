@@ -81,7 +81,7 @@ def event_ics(request, token: str):
     )
     if booking is None:
         raise Http404
-    body = ics.booking_ics(booking, for_user=booking.musician, stamp=clock.now())
+    body = ics.booking_ics(booking, for_user=booking.musician, stamp=clock.now(), itip=False)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="gigbook-{booking.pk}.ics"'
     response["Cache-Control"] = "private, no-store"

@@ -478,3 +478,18 @@ def test_generated_vtimezone_onsets_equal_zoneinfo_for_awkward_zones(tzid, first
         assert "RRULE" not in text
     else:
         assert text.count("RRULE:FREQ=YEARLY") == 2
+
+
+def test_add_to_calendar_download_is_a_plain_entry_not_an_invitation(gigs, api_client):
+    from bookings.phone import event_ics_path
+
+    booking = gigs["london-fall-back"]  # ends in the repeated hour
+    response = api_client.get(event_ics_path(booking))
+    assert response.status_code == 200
+    text = response.content.decode()
+    cal = icalendar.Calendar.from_ical(text)
+    assert str(cal["METHOD"]) == "PUBLISH"
+    event = _event(text, booking)
+    assert "ORGANIZER" not in event and "ATTENDEE" not in event
+    assert len(event.walk("VALARM")) == 2
+    assert_every_reader_gets_the_booked_instants(text, expected_instants([booking]))
