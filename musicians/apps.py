@@ -14,7 +14,7 @@ class MusiciansConfig(AppConfig):
 
         def _stale(sender, **kwargs):
             update_fields = kwargs.get("update_fields")
-            if sender is user_model and update_fields and not {"full_name", "is_active"} & set(update_fields):
+            if sender is user_model and update_fields and not {"full_name", "display_name", "is_active"} & set(update_fields):
                 return  # e.g. last_login on each sign-in: nothing search shows
             cache.invalidate()
 

@@ -167,7 +167,7 @@ def _seed_players(stdout=None) -> int:
     for n, email in enumerate(emails, start=1):
         full_name, zone, fields, slugs, genre_rows = _demo_profile_rows(n - 1, rng, instruments, genres)
         if email not in existing:
-            user = User(email=email, full_name=full_name, password=password, is_musician=True, time_zone=zone,
+            user = User(email=email, full_name=full_name, display_name=full_name, password=password, is_musician=True, time_zone=zone,
                         notify_by_sms=False)
             planned.append((n, user, fields, slugs, genre_rows))
     User.objects.bulk_create([user for _, user, _, _, _ in planned])

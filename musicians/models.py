@@ -226,7 +226,7 @@ class MusicianProfile(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.stage_name or self.user.full_name
+        return self.stage_name or self.user.greeting_name
 
     @property
     def is_public(self) -> bool:
@@ -237,9 +237,9 @@ class MusicianProfile(models.Model):
         self.public_latitude, self.public_longitude = public_point(self.latitude, self.longitude)
         box = reach_box(self.public_latitude, self.public_longitude, self.travel_radius_km)
         self.reach_lat_min, self.reach_lat_max, self.reach_lng_min, self.reach_lng_max = box
-        full_name = self.user.full_name if self.user_id else ""
+        names = (self.user.display_name, self.user.full_name) if self.user_id else ()
         self.search_text = " ".join(
-            part for part in (self.stage_name, full_name, self.headline, self.bio) if part
+            part for part in (self.stage_name, *dict.fromkeys(names), self.headline, self.bio) if part
         ).lower()
 
     def rate_for(self, kind: str) -> Decimal | None:

@@ -137,3 +137,25 @@ def editor_page(request):
         "time_zone": request.user.time_zone,
     }
     return render(request, "musicians/editor.html", context)
+
+
+@login_required
+def start_page(request):
+    """The new musician's "finish your profile" checklist: the steps left, each a link into the editor.
+
+    The steps come from selectors.profile_completeness (shared with the editor and submit).
+    """
+    if not request.user.is_musician:
+        raise Http404
+    profile = services.profile_start(user=request.user)
+    steps = selectors.profile_completeness(profile)
+    submitted = profile.status not in (MusicianProfile.Status.DRAFT, MusicianProfile.Status.REJECTED)
+    user = request.user
+    return render(request, "musicians/start.html", {
+        "profile": profile,
+        "steps": steps,
+        "steps_left": sum(1 for step in steps if not step.done) + (0 if submitted else 1),
+        "ready": all(step.done for step in steps if step.required),
+        "submitted": submitted,
+        "phone_waiting": bool(user.phone) and not user.phone_verified,
+    })

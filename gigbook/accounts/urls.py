@@ -5,6 +5,8 @@ from gigbook.accounts import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("account/", views.account, name="account"),
+    path("account/email/confirm/<str:token>/", views.email_confirm, name="email-confirm"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("account/two-factor/", views.two_factor, name="two_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -83,3 +83,26 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} for notification {self.notification_id}: {self.status}"
+
+
+class ChannelPreference(models.Model):
+    """One user's choice for one kind of message on one channel.
+
+    A missing row means the channel's default for that kind (see notifications.preferences), so a
+    new channel (push) needs no migration of existing users: it is one more value of ``channel``.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences")
+    kind = models.CharField(max_length=32)
+    channel = models.CharField(max_length=16)
+    enabled = models.BooleanField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["user", "kind", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="channelpref_once_per_kind_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}/{self.channel}: {'on' if self.enabled else 'off'}"

@@ -15,14 +15,14 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 
 from gigbook.core import clock
 from gigbook.core.errors import NotFound
 from gigbook.core.tasks import task_by_name
+from gigbook.notifications import preferences
+from gigbook.notifications.emails import account_url, email_build
 from gigbook.notifications.models import Delivery, Notification
 from gigbook.notifications.sms import get_sms_backend
 
@@ -88,8 +88,8 @@ def notify(
 ) -> Notification:
     """Write a notification for ``recipient`` and enqueue its delivery after commit.
 
-    Channels: the in-app inbox always; email and SMS when the user has them on (SMS needs a
-    phone number). With a ``dedupe_key`` the same event is written once per recipient: a second
+    Channels: the in-app inbox always; the others as the person chose for this kind of message
+    (see notification_channels), held until their quiet hours end unless the kind is urgent. With a ``dedupe_key`` the same event is written once per recipient: a second
     call returns the first notification and sends nothing.
     """
     now = clock.now()
@@ -113,29 +113,44 @@ def notify(
     except IntegrityError:
         # A concurrent writer recorded the same event first.
         return Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
-    channels = []
-    if recipient.notify_by_email and recipient.email:
-        channels.append(Delivery.Channel.EMAIL)
-    if recipient.notify_by_sms and recipient.phone:
-        channels.append(Delivery.Channel.SMS)
+    channels = notification_channels(recipient, kind=kind)
+    # Quiet hours hold a non-urgent message: its deliveries are due at the end of the quiet
+    # period and the beat sweep sends them then (no task waits hours in the broker).
+    due_at = preferences.delivery_due_at(recipient, kind=kind, at=now)
     Delivery.objects.bulk_create(
-        [Delivery(notification=notification, channel=channel, created_at=now) for channel in channels]
+        [Delivery(notification=notification, channel=channel, created_at=now, next_attempt_at=due_at) for channel in channels]
     )
-    if channels:
+    if channels and due_at is None:
         _enqueue_after_commit(notification.id)
     return notification
 
 
+def notification_channels(recipient, *, kind: str) -> list[str]:
+    """The channels a message of ``kind`` goes to: wanted by the person and able to reach them.
+
+    Email needs an address and the account-wide email switch; texts need a verified phone.
+    Channels without a sender here (registered by another app) are skipped until one exists.
+    """
+    reachable = {
+        Delivery.Channel.EMAIL: bool(recipient.notify_by_email and recipient.email),
+        Delivery.Channel.SMS: bool(recipient.notify_by_sms and recipient.phone_verified),
+    }
+    return [
+        channel for channel in preferences.wanted_channels(recipient, kind=kind)
+        if reachable.get(channel, channel in SENDERS)
+    ]
+
+
 def _send_email(notification: Notification) -> None:
-    context = {"notification": notification, "link": _absolute(notification.url), "site_url": settings.SITE_URL}
-    message = EmailMultiAlternatives(
+    group = preferences.kind_group(notification.kind)
+    message = email_build(
+        user=notification.recipient,
+        kind="all" if group == preferences.OTHER else group,
         subject=f"GigBook: {notification.title}",
-        body=render_to_string("notifications/email.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.recipient.email],
+        template="notifications/email",
+        context={"notification": notification, "link": _absolute(notification.url)},
         headers={"X-GigBook-Notification": str(notification.id)},
     )
-    message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
     for attachment in notification.attachments:
         # Binary files (an invoice PDF) are stored base64-encoded in the JSON outbox row.
         content = (base64.b64decode(attachment["content_base64"]) if "content_base64" in attachment
@@ -149,6 +164,7 @@ def _send_sms(notification: Notification) -> None:
     link = _absolute(notification.url)
     if link and link not in text:
         text = f"{text} {link}"
+    text = f"{text} Settings: {account_url()}"
     get_sms_backend().send(to=notification.recipient.phone, text=text)
 
 

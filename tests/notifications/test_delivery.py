@@ -82,7 +82,9 @@ def test_deliver_sends_each_channel_once_even_when_run_twice(reachable_musician)
     assert "http://127.0.0.1:8000/gigs/1/" in message.body
     assert message.attachments[0][0] == "gig.ics"
     assert MemorySMSBackend.outbox[0]["to"] == "+447911123456"
-    assert MemorySMSBackend.outbox[0]["text"] == "Bass gig Fri 10:00 http://127.0.0.1:8000/gigs/1/"
+    assert MemorySMSBackend.outbox[0]["text"] == (
+        "Bass gig Fri 10:00 http://127.0.0.1:8000/gigs/1/ Settings: http://127.0.0.1:8000/account/"
+    )
 
 
 def test_user_text_is_escaped_in_html_email(make_user):

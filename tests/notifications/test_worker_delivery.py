@@ -53,7 +53,9 @@ def test_notification_sent_twice_to_the_worker_is_delivered_once_per_channel(
     assert smtp_server.handler.messages[0]["To"] == "twice@example.com"
     sms_files = sorted(sms_dir.glob("*.json"))
     assert len(sms_files) == 1
-    assert json.loads(sms_files[0].read_text())["text"] == "Keys gig Sat http://127.0.0.1:8000/gigs/3/"
+    assert json.loads(sms_files[0].read_text())["text"] == (
+        "Keys gig Sat http://127.0.0.1:8000/gigs/3/ Settings: http://127.0.0.1:8000/account/"
+    )
 
 
 def test_worker_killed_mid_delivery_then_restarted_delivers_once(

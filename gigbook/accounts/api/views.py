@@ -1,4 +1,4 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
@@ -8,6 +8,11 @@ from rest_framework.views import APIView
 
 from gigbook.accounts import services
 from gigbook.accounts.api.serializers import (
+    EmailConfirmSerializer,
+    ErrorSerializer,
+    NotificationSettingsSerializer,
+    PasswordChangeSerializer,
+    PhoneVerifySerializer,
     RegisterResponseSerializer,
     RegisterSerializer,
     TokenRequestSerializer,
@@ -17,6 +22,7 @@ from gigbook.accounts.api.serializers import (
 )
 from gigbook.accounts.ratelimit import auth_rate_limit_check, login_check
 from gigbook.core.errors import ValidationFailed
+from gigbook.notifications import preferences
 
 
 class RegisterView(APIView):
@@ -53,15 +59,85 @@ class TokenView(APIView):
 
 
 class MeView(APIView):
+    """The signed-in person's account. PATCH changes only the fields sent; ``email`` and ``phone``
+    start a confirmation (link / texted code) and take effect only when it completes."""
+
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=UserSerializer, tags=["auth"])
+    @extend_schema(responses=UserSerializer, tags=["account"])
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer, tags=["auth"])
+    @extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+                   tags=["account"])
     def patch(self, request):
         serializer = UserUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        if "phone_country" in changes and "phone" not in changes:
+            changes.pop("phone_country")
+        user = services.account_update(user=request.user, changes=changes)
         return Response(UserSerializer(user).data)
+
+
+class PhoneVerifyView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PhoneVerifySerializer, responses={200: UserSerializer, 400: ErrorSerializer}, tags=["account"],
+                   summary="Confirm the new mobile number with the 6-digit code texted to it")
+    def post(self, request):
+        serializer = PhoneVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.phone_verify(user=request.user, code=serializer.validated_data["code"])
+        return Response(UserSerializer(user).data)
+
+
+class EmailConfirmView(APIView):
+    """Confirm a new email address with the token from the emailed link (no login needed)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=EmailConfirmSerializer,
+                   responses={200: UserSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 410: ErrorSerializer},
+                   tags=["account"])
+    def post(self, request):
+        serializer = EmailConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.email_change_confirm(token=serializer.validated_data["token"])
+        return Response(UserSerializer(user).data)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None, 400: ErrorSerializer}, tags=["account"])
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_change(user=request.user, **serializer.validated_data)
+        if hasattr(request, "session"):
+            update_session_auth_hash(request._request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotificationSettingsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=NotificationSettingsSerializer, tags=["account"])
+    def get(self, request):
+        return Response(NotificationSettingsSerializer(preferences.notification_settings_get(user=request.user)).data)
+
+    @extend_schema(request=NotificationSettingsSerializer, responses={200: NotificationSettingsSerializer, 400: ErrorSerializer},
+                   tags=["account"])
+    def patch(self, request):
+        serializer = NotificationSettingsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = preferences.notification_settings_update(
+            user=request.user,
+            preferences=data.get("preferences"),
+            quiet_hours_start=data.get("quiet_hours_start", ""),
+            quiet_hours_end=data.get("quiet_hours_end", ""),
+        )
+        return Response(NotificationSettingsSerializer(result).data)

@@ -5,36 +5,49 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from gigbook.accounts.models import User
+from gigbook.accounts.services.phone import phone_verification_start
 from gigbook.accounts.validators import normalize_phone
 from gigbook.core.errors import ValidationFailed
 from gigbook.notifications.services import notify
 
 ROLE_CHOICES = ("producer", "musician")
+EMAIL_TAKEN = "An account with this email address already exists. Log in, or reset your password."
 
 
 @transaction.atomic
 def user_register(
-    *, email: str, password: str, full_name: str, roles: list[str], phone: str = "", time_zone: str = "UTC"
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    roles: list[str],
+    phone: str = "",
+    phone_country: str = "",
+    time_zone: str = "UTC",
+    display_name: str = "",
 ) -> User:
     """Create an account with the chosen roles.
 
-    Raises ValidationFailed (field errors) for a taken email, weak password or no role.
+    A phone number (national format read in ``phone_country``) is stored in E.164 but texts go
+    to it only after the code sent to it now is entered. Raises ValidationFailed (field errors)
+    for a taken email, weak password, unreadable phone, unknown time zone or no role.
     """
     email = User.objects.normalize_email(email).lower()
     errors: dict[str, list[str]] = {}
     if not roles or any(role not in ROLE_CHOICES for role in roles):
         errors["roles"] = ["Choose producer, musician or both."]
     if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = ["An account with this email already exists."]
+        errors["email"] = [EMAIL_TAKEN]
     user = User(
         email=email,
         full_name=full_name.strip(),
+        display_name=(display_name or full_name).strip(),
         time_zone=time_zone,
         is_producer="producer" in roles,
         is_musician="musician" in roles,
     )
     try:
-        user.phone = normalize_phone(phone)
+        user.phone = normalize_phone(phone, phone_country)
     except ValidationError as exc:
         errors["phone"] = exc.messages
     try:
@@ -45,6 +58,8 @@ def user_register(
         user.full_clean(exclude=["password", "phone", "email"] if errors.get("email") else ["password", "phone"])
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
+            if field == "email" and errors.get("email"):
+                continue
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationFailed(fields=errors)
@@ -53,7 +68,9 @@ def user_register(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent sign-up with the same email
-        raise ValidationFailed(fields={"email": ["An account with this email already exists."]}) from exc
+        raise ValidationFailed(fields={"email": [EMAIL_TAKEN]}) from exc
+    if user.phone:
+        phone_verification_start(user=user, phone=user.phone)
     _welcome(user)
     return user
 
@@ -69,30 +86,6 @@ def _welcome(user: User) -> None:
         kind="welcome",
         title="Welcome to GigBook",
         body=" ".join(steps),
-        url="/me/profile/" if user.is_musician else "/musicians/",
+        url="/me/start/" if user.is_musician else "/musicians/",
         dedupe_key="welcome",
     )
-
-
-@transaction.atomic
-def user_update(*, user: User, **changes) -> User:
-    """Update the user's own settings (name, phone, time zone, roles, notification channels)."""
-    errors: dict[str, list[str]] = {}
-    if "phone" in changes:
-        try:
-            changes["phone"] = normalize_phone(changes["phone"])
-        except ValidationError as exc:
-            errors["phone"] = exc.messages
-    for field, value in changes.items():
-        setattr(user, field, value)
-    if not (user.is_producer or user.is_musician or user.is_staff):
-        errors["roles"] = ["Keep at least one role: producer or musician."]
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    user.save()
-    return user
