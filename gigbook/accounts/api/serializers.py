@@ -138,11 +138,3 @@ class TokenRequestSerializer(serializers.Serializer):
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
-
-class ErrorSerializer(serializers.Serializer):
-    """The API's error shape (gigbook.core.api): 400 carries plain-word messages per field."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-    retry_after_seconds = serializers.IntegerField(required=False)

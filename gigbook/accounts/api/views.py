@@ -1,5 +1,5 @@
 from django.contrib.auth import authenticate, update_session_auth_hash
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 from gigbook.accounts import services
 from gigbook.accounts.api.serializers import (
     EmailConfirmSerializer,
-    ErrorSerializer,
     NotificationSettingsSerializer,
     PasswordChangeSerializer,
     PhoneVerifySerializer,
@@ -68,7 +67,7 @@ class MeView(APIView):
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+    @extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer},
                    tags=["account"])
     def patch(self, request):
         serializer = UserUpdateSerializer(data=request.data, partial=True)
@@ -83,7 +82,7 @@ class MeView(APIView):
 class PhoneVerifyView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=PhoneVerifySerializer, responses={200: UserSerializer, 400: ErrorSerializer}, tags=["account"],
+    @extend_schema(request=PhoneVerifySerializer, responses={200: UserSerializer}, tags=["account"],
                    summary="Confirm the new mobile number with the 6-digit code texted to it")
     def post(self, request):
         serializer = PhoneVerifySerializer(data=request.data)
@@ -99,7 +98,9 @@ class EmailConfirmView(APIView):
     authentication_classes: list = []
 
     @extend_schema(request=EmailConfirmSerializer,
-                   responses={200: UserSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 410: ErrorSerializer},
+                   responses={200: UserSerializer,
+                              409: OpenApiResponse(description="The link was already used"),
+                              410: OpenApiResponse(description="The link has expired")},
                    tags=["account"])
     def post(self, request):
         serializer = EmailConfirmSerializer(data=request.data)
@@ -111,7 +112,7 @@ class EmailConfirmView(APIView):
 class PasswordChangeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=PasswordChangeSerializer, responses={204: None, 400: ErrorSerializer}, tags=["account"])
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["account"])
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -128,7 +129,7 @@ class NotificationSettingsView(APIView):
     def get(self, request):
         return Response(NotificationSettingsSerializer(preferences.notification_settings_get(user=request.user)).data)
 
-    @extend_schema(request=NotificationSettingsSerializer, responses={200: NotificationSettingsSerializer, 400: ErrorSerializer},
+    @extend_schema(request=NotificationSettingsSerializer, responses={200: NotificationSettingsSerializer},
                    tags=["account"])
     def patch(self, request):
         serializer = NotificationSettingsSerializer(data=request.data, partial=True)

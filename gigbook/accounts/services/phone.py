@@ -25,6 +25,7 @@ MAX_CODES_PER_HOUR = 5
 class TooManyCodes(ValidationFailed):
     status_code = 429
     default_detail = "Too many codes asked for. Wait a while and try again."
+    default_code = "throttled"
 
 
 def _hash(*, user_id: int, phone: str, code: str) -> str:
