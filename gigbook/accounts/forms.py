@@ -145,10 +145,10 @@ class NotificationSettingsForm(forms.Form):
     """One checkbox per kind of message and channel, plus quiet hours."""
 
     quiet_hours_start = forms.TimeField(
-        required=False, label="Quiet from", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        required=False, label="Quiet from", error_messages={"invalid": "Enter a time such as 22:00."}, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     quiet_hours_end = forms.TimeField(
-        required=False, label="Quiet until", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        required=False, label="Quiet until", error_messages={"invalid": "Enter a time such as 07:30."}, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
 
     def __init__(self, *args, settings: dict, **kwargs):

@@ -101,6 +101,9 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
 
 
+TIME_MESSAGE = "Enter a time such as 22:00 or 07:30."
+
+
 class NotificationSettingsSerializer(serializers.Serializer):
     """Per kind of message ({offers, confirmations, reminders, short_notice, reviews, moderation}) the
     channels it goes to ({email, sms, ...}), and quiet hours in the user's time zone."""
@@ -109,8 +112,10 @@ class NotificationSettingsSerializer(serializers.Serializer):
         child=serializers.DictField(child=serializers.BooleanField()), required=False,
         help_text="e.g. {\"offers\": {\"email\": true, \"sms\": false}}; kinds and channels left out keep their setting.",
     )
-    quiet_hours_start = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
-    quiet_hours_end = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
+    quiet_hours_start = serializers.TimeField(required=False, allow_null=True, format="%H:%M",
+                                              error_messages={"invalid": TIME_MESSAGE})
+    quiet_hours_end = serializers.TimeField(required=False, allow_null=True, format="%H:%M",
+                                            error_messages={"invalid": TIME_MESSAGE})
     time_zone = serializers.CharField(read_only=True)
 
 
@@ -118,7 +123,7 @@ class RegisterSerializer(_PhoneCheckMixin, serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
     full_name = serializers.CharField(max_length=150)
-    display_name = serializers.CharField(max_length=150, required=False, default="")
+    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     roles = serializers.ListField(child=serializers.ChoiceField(choices=ROLE_CHOICES), min_length=1, max_length=2)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     phone_country = CountryField()
