@@ -7,9 +7,11 @@ back to the gigs' dates, because the services date everything "now" and the demo
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from billing import services
@@ -26,6 +28,20 @@ PLAN = [
     ("Demo: Jazz Café late show", "overdue"),
     ("Demo: last month's session", "issued"),
 ]
+
+
+def _receipt_photo() -> SimpleUploadedFile:
+    """A small PNG that looks like a car-park ticket, so the demo has a receipt to open."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 120), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((4, 4, 235, 115), outline="black")
+    draw.text((16, 20), "NCP London", fill="black")
+    draw.text((16, 50), "Parking  18.50 GBP", fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("ncp-receipt.png", buffer.getvalue(), content_type="image/png")
 
 
 def _backdate(invoice: Invoice, booking: Booking) -> None:
@@ -61,7 +77,8 @@ def seed(*, stdout=None) -> None:
                                         description="Home to the studio and back")
                 if outcome == "issued":
                     services.expense_create(musician=musician, kind=Expense.Kind.PARKING, spent_on=gig_day,
-                                            amount=Decimal("18.50"), booking_id=booking.pk, description="NCP")
+                                            amount=Decimal("18.50"), booking_id=booking.pk, description="NCP",
+                                            receipt=_receipt_photo())
                     services.expense_create(musician=musician, kind=Expense.Kind.EQUIPMENT, spent_on=gig_day,
                                             amount=Decimal("42.00"), reimbursable=False,
                                             description="Rhodes service")

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from bookings import filetypes
 
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
+RECEIPT_TYPES = (filetypes.PDF, filetypes.PNG, filetypes.JPEG)
 
 
 class ReceiptRejected(ValueError):
@@ -26,7 +27,7 @@ def check_receipt(stream: BinaryIO, size: int) -> filetypes.FileType:
         kind = filetypes.detect(stream)
     except filetypes.UnsupportedFile as exc:
         raise ReceiptRejected("A receipt must be a photo (JPEG or PNG) or a PDF.") from exc
-    if kind not in (filetypes.PDF, filetypes.PNG, filetypes.JPEG):
+    if kind not in RECEIPT_TYPES:
         raise ReceiptRejected("A receipt must be a photo (JPEG or PNG) or a PDF.")
     if kind is filetypes.PDF:
         from pypdf import PdfReader

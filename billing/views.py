@@ -55,7 +55,7 @@ def _status(invoice: Invoice, today: date) -> dict:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])  # link previewers send HEAD; it changes nothing
 def ready_link(request, token: str):
     """The link in "Invoice ready". GET shows the draft with one big "Issue" button; POST issues it.
 

@@ -20,6 +20,7 @@ from billing import selectors, services
 from billing.api import serializers as s
 from billing.models import Expense
 from billing.pdf import invoice_pdf
+from billing.receipts import RECEIPT_TYPES
 from billing.rules import uk_tax_year
 from gigbook.core.errors import NotFound
 from gigbook.core.pagination import PageNumberPagination, paginated_response
@@ -168,7 +169,8 @@ class ExpenseDetailView(APIView):
 
 
 class ExpenseReceiptView(APIView):
-    @extend_schema(tags=TAGS, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+    @extend_schema(tags=TAGS, responses={**{(200, kind.content_type): OpenApiTypes.BINARY for kind in RECEIPT_TYPES},
+                                         404: ERRORS[404]},
                    summary="The expense's receipt (its owner only)")
     def get(self, request, pk: int):
         expense = _own_expense(request, pk)

@@ -61,3 +61,33 @@ def test_musician_issues_the_invoice_from_the_message_link_on_a_phone(live_serve
     expect(row).to_contain_text("Kim Keys")
     expect(row).to_contain_text(f"{invoice.due_date:%a} {invoice.due_date.day} {invoice.due_date:%b %Y}")
     desk.close()
+
+
+def test_billing_pages_have_no_serious_accessibility_violations(live_server, page, make_user, frozen_clock,
+                                                                settings, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    settings.RECEIPTS_ROOT = tmp_path / "receipts"
+    producer = make_user(producer=True, email="pat.pays@example.com", password=PASSWORD)
+    musician = make_user(musician=True, email="kim.keys@example.com", full_name="Kim Keys", password=PASSWORD,
+                         time_zone="Europe/London")
+    profile = make_profile(musician)
+    billing.musician_billing_update(user=musician, legal_name="Kim Keys", address="4 Organ Row, London",
+                                    iban="GB33BUKB20201555555555")
+    frozen_clock.set(NOW)
+    booking = completed_booking(producer, musician, profile, make_venue(producer), frozen_clock)
+    invoice = billing.invoice_draft_for_booking(booking_id=booking.pk)
+    billing.invoice_issue(invoice_id=invoice.pk, actor=musician)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(musician.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    for path in ["/billing/", f"/billing/invoices/{invoice.pk}/", "/billing/earnings/?period=custom&from=2027-01-01"
+                 "&to=2027-12-31", "/billing/expenses/", "/billing/details/"]:
+        page.goto(f"{live_server.url}{path}")
+        violations = [f"{v['id']}: {v['help']}" for v in Axe().run(page).response["violations"]
+                      if v.get("impact") in {"serious", "critical"}]
+        assert violations == [], path
+        widest = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 391).map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, (path, widest)
