@@ -28,6 +28,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers (and the admin, which links no icon) ask for /favicon.ico.
     path("favicon.ico", core_views.favicon),
+    # Short aliases for links in text messages (gigbook/core/shortlinks.py).
+    path("s/<str:code>", core_views.short_link, name="short-link"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("", include("gigbook.accounts.urls")),

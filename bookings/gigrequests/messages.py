@@ -16,10 +16,14 @@ with the .ics) come from ``bookings.services.booking_create_accepted``.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 from bookings.gigrequests.models import GigRequest, Invitation
+from gigbook.core import clock
 from gigbook.notifications.services import notify
 
 
@@ -67,12 +71,39 @@ def slot_quote(request: GigRequest, invitation: Invitation) -> dict:
     return fees.quote(terms, starts_at=request.starts_at, ends_at=request.ends_at).as_json()
 
 
-def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path: str):
+def chair_count(request: GigRequest, instrument_id: int) -> int:
+    """Chairs for one instrument; counted once per request object (a batch sends many offers)."""
+    counts = getattr(request, "_chair_counts", None)
+    if counts is None:
+        counts = Counter(request.chairs.values_list("instrument_id", flat=True))
+        request._chair_counts = counts
+    return counts.get(instrument_id, 0)
+
+
+def chairs_text(count: int) -> str:
+    return "1 chair" if count == 1 else f"{count} chairs"
+
+
+def first_to_accept_text(chairs: int) -> str:
+    if chairs <= 1:
+        return "The first player to accept gets the chair."
+    return f"The first {chairs} players to accept get the {chairs} chairs."
+
+
+def deadline_text(deadline: datetime, zone: ZoneInfo) -> str:
+    """"21:10" when that is today where the reader is, else with the day ("Wed 02 Jun, 09:00")."""
+    same_day = deadline.astimezone(zone).date() == clock.now().astimezone(zone).date()
+    return fmt_time(deadline, zone) if same_day else fmt(deadline, zone)
+
+
+def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path: str, sms_link_path: str = ""):
+    """The offer. The text message carries everything needed to decide (date, start–end, time
+    zone, how many chairs, that the first to accept wins) and a short link (``sms_link_path``)."""
     musician = invitation.musician
     zone = musician.zone
     producer = request.producer.full_name
     instrument = invitation.instrument.name
-    deadline = fmt_time(invitation.deadline, zone)
+    chairs = chair_count(request, invitation.instrument_id)
     brief = "\n".join(part for part in (
         f"Style: {request.brief_style}" if request.brief_style else "",
         f"Approach: {request.get_brief_approach_display()}",
@@ -83,36 +114,50 @@ def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path:
         kind="gig_request_offer",
         title=f"Short notice: {instrument} for {producer}, {fmt(request.starts_at, request.zone)}",
         body=(
-            f"{producer} needs {instrument} at short notice.\n\n"
+            f"{producer} needs {instrument} ({chairs_text(chairs)}) at short notice.\n\n"
             f"{request.get_kind_display()}{': ' + request.title if request.title else ''}\n"
             f"When: {when_text(request, musician)}\nWhere: {where_text(request)}\n"
             f"Fee: {fee_text(request, invitation)}\n{brief}\n\n"
             f"Answer by {fmt(invitation.deadline, zone)} ({musician.time_zone}). "
-            "The first player to accept gets the chair. Open the link to accept or decline."
+            f"{first_to_accept_text(chairs)} Open the link to accept or decline."
         ),
         url=link_path,
         sms_text=(
-            f"GigBook: {producer} needs {instrument} {fmt(request.starts_at, request.zone)}, "
-            f"{'remote' if request.venue_id is None else request.venue.name}, {fee_text(request, invitation)}. "
-            f"Answer by {deadline}:"
+            f"GigBook: {producer} needs {instrument} ({chairs_text(chairs)}), first to accept wins. "
+            f"{when_text(request, musician)}. "
+            f"{'Remote recording' if request.venue_id is None else request.venue.name}, {fee_text(request, invitation)}. "
+            f"Answer by {deadline_text(invitation.deadline, zone)} ({musician.time_zone}): "
+            f"{settings.SITE_URL}{sms_link_path or link_path}"
         ),
         dedupe_key=f"gigreq-invitation:{invitation.pk}:offer",
     )
 
 
+def filled_text(instrument: str, chairs: int) -> str:
+    """Subject of the "filled" sentence: one chair, both chairs, all N chairs."""
+    if chairs <= 1:
+        return f"The {instrument} chair"
+    if chairs == 2:
+        return f"Both {instrument} chairs"
+    return f"All {chairs} {instrument} chairs"
+
+
 def notify_filled(invitation: Invitation, request: GigRequest) -> None:
+    instrument = invitation.instrument.name
+    chairs = chair_count(request, invitation.instrument_id)
+    subject = filled_text(instrument, chairs)
+    verb = "has" if chairs <= 1 else "have"
     notify(
         recipient=invitation.musician,
         kind="gig_request_filled",
-        title=f"Filled – thank you: {invitation.instrument.name}, {fmt(request.starts_at, request.zone)}",
+        title=f"Filled – thank you: {instrument}, {fmt(request.starts_at, request.zone)}",
         body=(
-            f"The {invitation.instrument.name} chair for {request.producer.full_name} on "
-            f"{when_text(request, invitation.musician)} has been filled. Thank you for your time – "
-            "nothing more to do."
+            f"{subject} for {request.producer.full_name} on {when_text(request, invitation.musician)} "
+            f"{verb} been filled. Thank you for your time – nothing more to do."
         ),
         sms_text=(
-            f"GigBook: the {invitation.instrument.name} gig on {fmt(request.starts_at, request.zone)} "
-            "has been filled. Thank you!"
+            f"GigBook: {subject[0].lower()}{subject[1:]} for {fmt(request.starts_at, request.zone)} "
+            f"({request.time_zone}) {verb} been filled. Thank you!"
         ),
         dedupe_key=f"gigreq-invitation:{invitation.pk}:filled",
     )

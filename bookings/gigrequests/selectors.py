@@ -16,16 +16,25 @@ from gigbook.notifications.models import Delivery
 IStatus = Invitation.Status
 
 # What the producer's live page shows, in the order an invitation moves through it.
-DISPLAY_STATES = ("queued", "sent", "delayed", "delivered", "seen", "accepted", "declined", "timed_out", "withdrawn")
+DISPLAY_STATES = ("queued", "sent", "delayed", "delivered", "seen", "accepted", "declined", "timed_out", "filled",
+                  "cancelled", "withdrawn")
 
 
 def display_state(invitation: Invitation, now: datetime) -> str:
-    """sent/seen/... as stored, ``timed_out`` past the deadline, ``delivered`` once a channel got it,
+    """sent/seen/... as stored, ``timed_out`` past the deadline, ``filled``/``cancelled`` for
+    players who had the offer when it closed, ``delivered`` once a channel got it,
     ``delayed`` while no channel got it and one of them is overdue or failing.
 
     Needs ``delivered`` and ``delivery_delayed`` annotated (see ``_invitations``).
     """
     status = invitation.effective_status(now)
+    if status == IStatus.WITHDRAWN and invitation.sent_at is not None:
+        # Players who had the offer and were then told "filled" (or "cancelled") show as such;
+        # "withdrawn" stays for those never asked.
+        if invitation.reason == Invitation.Reason.FILLED:
+            return "filled"
+        if invitation.reason == Invitation.Reason.CANCELLED:
+            return "cancelled"
     if status == IStatus.SENT and getattr(invitation, "delivered", False):
         return "delivered"
     if status == IStatus.SENT and getattr(invitation, "delivery_delayed", False):

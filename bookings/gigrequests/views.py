@@ -215,6 +215,10 @@ def _offer_page(request, token: str, invitation: Invitation, *, status: int = 20
     gig = invitation.request
     _describe(invitation, gig, now)
     state = _state(invitation, gig, now)
+    if state in ("filled", "cancelled", "timed_out", "expired"):
+        # The status line already tells a late answer what happened ("filled", "cancelled"...):
+        # the refusal would repeat it.
+        error = ""
     context = {
         "invitation": invitation, "gig": gig, "state": state, "token": token, "error": error,
         "can_answer": state == "open" and not spent,

@@ -38,3 +38,16 @@ def favicon(request):
 
 def home(request):
     return render(request, "home.html")
+
+
+def short_link(request, code: str):
+    """``/s/<code>``: answer exactly as the long link would (GET, HEAD and the page's own POST)."""
+    from django.urls import resolve
+
+    from gigbook.core.shortlinks import short_link_target
+
+    target = short_link_target(code) if len(code) <= 16 else None
+    if target is None:
+        return render(request, "short_link_missing.html", status=404)
+    match = resolve(target)
+    return match.func(request, *match.args, **match.kwargs)

@@ -162,7 +162,8 @@ def _send_email(notification: Notification) -> None:
 def _send_sms(notification: Notification) -> None:
     text = notification.sms_text or notification.title
     link = _absolute(notification.url)
-    if link and link not in text:
+    # A text that already carries one of our links (a short alias) gets no second, longer one.
+    if link and link not in text and f"{settings.SITE_URL}/" not in text:
         text = f"{text} {link}"
     text = f"{text} Settings: {account_url()}"
     get_sms_backend().send(to=notification.recipient.phone, text=text)

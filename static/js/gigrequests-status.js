@@ -9,6 +9,7 @@
     queued: "Waiting their turn", sent: "Offer sent", delayed: "Delayed: not reached yet, still trying",
     delivered: "Delivered", seen: "Seen",
     accepted: "Accepted", declined: "Declined", timed_out: "Timed out", withdrawn: "Not asked",
+    filled: "Told it was filled", cancelled: "Told it was cancelled",
   };
   const CSS = { accepted: "status-ok", declined: "status-bad", timed_out: "status-bad", seen: "status-warn",
     delivered: "status-warn", sent: "status-warn", delayed: "status-bad" };

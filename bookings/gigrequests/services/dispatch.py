@@ -25,6 +25,7 @@ from bookings.gigrequests.services.common import (
 )
 from bookings.gigrequests.services.stats import response_stats_refresh
 from gigbook.core import clock
+from gigbook.core.shortlinks import short_link_make
 from gigbook.core.tasks import enqueue_on_commit
 from musicians.models import Instrument
 
@@ -102,8 +103,11 @@ def _send(request: GigRequest, invitations: list[Invitation], now: datetime) -> 
         if invitation.musician_id not in matching_now:
             continue
         invitation.status, invitation.sent_at, invitation.deadline = IStatus.SENT, now, deadline
+        link_path = f"{link_prefix}{offer_token(invitation, request)}/"
+        # The text message carries a ~40-character alias; the email and inbox keep the full link.
+        short_path = short_link_make(target=link_path, expires_at=request.starts_at)
         invitation.notification = messages.notify_invitation(
-            invitation, request, link_path=f"{link_prefix}{offer_token(invitation, request)}/"
+            invitation, request, link_path=link_path, sms_link_path=short_path
         )
         sent.append(invitation)
     # Two statements for the whole batch (the rows are locked above).
