@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,7 +32,7 @@ def sms_to(folder: Path, phone: str) -> list[str]:
 def offer_link_path(folder: Path, phone: str) -> str:
     """The path of the one-tap link in the (single) offer text sent to ``phone``."""
     [text] = [t for t in sms_to(folder, phone) if "Answer by" in t]
-    url = text.rsplit(" ", 1)[-1]
+    url = re.findall(r"https?://\S+", text)[0]  # the offer's link comes first (then "Settings: …")
     return urlparse(url).path
 
 
