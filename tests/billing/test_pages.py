@@ -130,3 +130,9 @@ def test_demo_musician_has_paid_issued_and_overdue_invoices_with_interest(settin
     exported = list(csv.DictReader(io.StringIO(client.get(
         "/billing/export/invoices.csv?from=2000-01-01&to=2100-01-01").content.decode())))
     assert sum(D(row["Total"]) for row in exported) == total
+
+
+def test_account_page_links_to_billing(musician, producer):
+    page = logged_in(musician).get("/account/").content.decode()
+    assert 'href="/billing/details/"' in page and 'href="/billing/earnings/"' in page
+    assert 'href="/billing/owed/"' in logged_in(producer).get("/account/").content.decode()
