@@ -28,7 +28,8 @@ class SignupForm(forms.Form):
         help_text="At least 8 characters; not only numbers, not a common password.",
     )
     role = forms.ChoiceField(choices=ROLE_FORM_CHOICES, widget=forms.RadioSelect, label="I am here to…")
-    time_zone = forms.ChoiceField(label="Time zone", initial="Europe/London")
+    # Without JavaScript UTC stays; with it the browser's own zone is picked (static/js/accounts-zone.js).
+    time_zone = forms.ChoiceField(label="Time zone", initial="UTC")
     phone_country = forms.ChoiceField(label="Country of your mobile number", required=False)
     phone = forms.CharField(
         max_length=32,

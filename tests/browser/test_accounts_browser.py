@@ -19,14 +19,15 @@ def test_sign_up_log_in_and_see_the_inbox_on_a_phone(live_server, page):
     page.get_by_label("I play sessions (musician)").check()
     page.get_by_label("Mobile number (optional)").fill("12345")
     page.get_by_role("button", name="Sign up").click()
-    expect(page.locator("#id_phone_error")).to_contain_text("country code")
+    expect(page.locator("#id_phone_error")).to_contain_text("not a valid phone number")
     expect(page.get_by_label("Full name")).to_have_value("Lena Strings")
 
     page.get_by_label("Password").fill("cello-and-viola-2026")
     page.get_by_label("Mobile number (optional)").fill("+44 7911 123456")
     page.get_by_label("Time zone").select_option("Europe/London")
+    page.get_by_label("Country of your mobile number").select_option("GB")
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_text("Welcome to GigBook, Lena!")).to_be_visible()
+    expect(page.get_by_text("Welcome to GigBook, Lena Strings!")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="My gigs")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
