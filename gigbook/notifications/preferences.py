@@ -27,7 +27,7 @@ class KindGroup:
 
 KIND_GROUPS: list[KindGroup] = [
     KindGroup("offers", "Offers", "New booking offers, counter-offers, and answers to your offers"),
-    KindGroup("confirmations", "Confirmations", "Gigs confirmed, cancelled or completed"),
+    KindGroup("confirmations", "Confirmations", "Gigs confirmed, changed, cancelled or completed"),
     KindGroup("reminders", "Reminders", "Reminders before a gig"),
     KindGroup("short_notice", "Short-notice requests", "Urgent gigs offered to several players at once"),
     KindGroup("reviews", "Reviews", "Reviews, replies, endorsements and recommendations"),
@@ -68,7 +68,7 @@ def kind_group(kind: str) -> str:
         return "short_notice"
     if kind.startswith("booking_reminder_"):
         return "reminders"
-    if kind in {"booking_accepted", "booking_cancelled", "booking_completed"}:
+    if kind in {"booking_accepted", "booking_cancelled", "booking_completed", "booking_venue_changed"}:
         return "confirmations"
     if kind.startswith("booking_"):
         return "offers"

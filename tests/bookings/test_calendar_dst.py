@@ -493,3 +493,10 @@ def test_add_to_calendar_download_is_a_plain_entry_not_an_invitation(gigs, api_c
     assert "ORGANIZER" not in event and "ATTENDEE" not in event
     assert len(event.walk("VALARM")) == 2
     assert_every_reader_gets_the_booked_instants(text, expected_instants([booking]))
+
+
+def test_a_venue_change_is_a_confirmation_kind_of_message():
+    from gigbook.notifications.preferences import kind_group
+
+    # People who want confirmations by email (with their .ics) get the update the same way.
+    assert kind_group("booking_venue_changed") == kind_group("booking_accepted") == "confirmations"
