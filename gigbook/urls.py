@@ -6,6 +6,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bookings.gigrequests import views as gigrequest_views
+from gigbook.core import api as core_api
 from gigbook.core import views as core_views
 
 # Swagger UI sets inline styles; scripts still come only from our own origin.
@@ -32,6 +33,8 @@ urlpatterns = [
     path("s/<str:code>", core_views.short_link, name="short-link"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    # Any other /api/ URL answers the API's JSON 404, not an HTML page (DEBUG or not).
+    re_path(r"^api/", core_api.not_found, name="api-not-found"),
     path("", include("gigbook.accounts.urls")),
     path("", include("gigbook.notifications.urls")),
     path("", include("musicians.urls")),

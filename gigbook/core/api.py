@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -76,3 +78,16 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response.data["retry_after_seconds"] = int(exc.wait)
     return response
+
+
+@csrf_exempt  # it changes nothing; a CSRF refusal would answer an HTML 403 instead of the 404
+def not_found(request, *args, **kwargs):
+    """No API operation at this URL: the API's own 404 body (routed last under /api/)."""
+    if not request.path.endswith("/"):
+        # What CommonMiddleware's APPEND_SLASH would have done, had this catch-all not matched.
+        try:
+            if resolve(request.path + "/").func is not not_found:
+                return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+        except Resolver404:
+            pass
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)

@@ -132,3 +132,24 @@ def test_embedded_mode_runs_on_sqlite_with_filesystem_broker(tmp_path):
     result = run_manage("shell", "--no-imports", "-c", script, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/no-such-thing/", "/api/bookings/-1/", "/api/bookings/abc/accept/"])
+def test_any_unrouted_api_url_gets_the_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+@pytest.mark.django_db
+def test_an_api_url_without_its_trailing_slash_still_redirects(client):
+    response = client.get("/api/instruments?x=1")
+    assert response.status_code == 301 and response["Location"] == "/api/instruments/?x=1"
+
+
+@pytest.mark.django_db
+def test_a_post_to_an_unrouted_api_url_gets_the_json_404_not_a_csrf_page(client):
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    response = csrf_client.post("/api/bookings/-1/accept/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
