@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -128,14 +129,17 @@ def _path_candidates(path: str) -> list[dict] | None:
 class Recorder:
     def __init__(self):
         self.statuses: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        self.without_objects: set[tuple[str, str]] = set()  # the demo data has nothing for their path ids
+        self.without_objects: set[tuple[str, str]] = set()
+        self.seconds: dict[tuple[str, str], float] = defaultdict(float)  # the demo data has nothing for their path ids
         self.failures: list[str] = []
         self._seen: set[tuple] = set()
 
     def run(self, case, role: str, token: str | None, *, expect: set[int] | None = None):
         headers = {"Authorization": f"Token {token}"} if token else {}
         key = (case.operation.method.upper(), case.operation.path)
+        started = time.monotonic()
         response = case.call(headers=headers)
+        self.seconds[key] += time.monotonic() - started
         self.statuses[key][response.status_code] += 1
         where = f"{key[0]} {case.path} as {role} ({case.operation.path})"
         try:
@@ -283,6 +287,14 @@ def explicit_cases(schema, demo):
              {"file": _png(), "kind": "chart"}, {201}),
             ("producer", "GET", "/api/bookings/{id}/materials/{material_id}/", latest_material, {}, None, {200}),
         ]
+    Expense = apps.get_model("billing.Expense")
+    cases += [
+        ("musician", "POST", "/api/expenses/", {}, {}, {"file": None, "receipt": _png(), "kind": "parking",
+                                                        "spent_on": clock.now().date().isoformat(), "amount": "12.50",
+                                                        "reimbursable": "false"}, {201}),
+        ("musician", "GET", "/api/expenses/{id}/receipt/",
+         lambda: {"id": Expense.objects.filter(musician=musician).latest("pk").pk}, {}, None, {200}),
+    ]
     if offered:
         cases += [
             ("musician", "GET", "/api/bookings/{id}/", {"id": offered.pk}, {}, None, {200}),
@@ -322,6 +334,8 @@ def test_every_operation_answers_as_documented(demo, wsgi_app):
         if callable(path_parameters):  # ids of objects made by an earlier case
             path_parameters = path_parameters()
         media_type = "multipart/form-data" if isinstance(body, dict) and "file" in body else "application/json"
+        if isinstance(body, dict) and body.get("file", "") is None:  # "file": None only marks an upload
+            body = {key: value for key, value in body.items() if key != "file"}
         case = operation.Case(path_parameters=path_parameters, query=query,
                               **({"body": body, "media_type": media_type} if body is not None else {}))
         if role not in tokens:  # a user of the demo data other than the four callers
@@ -348,7 +362,7 @@ def test_every_operation_answers_as_documented(demo, wsgi_app):
             negative = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
             _fuzz(recorder, negative, "producer", tokens["producer"], NEGATIVE_EXAMPLES)
 
-    table = "\n".join(f"{method:6} {path:55} {dict(sorted(counts.items()))}"
+    table = "\n".join(f"{method:6} {path:55} {recorder.seconds[method, path]:5.1f}s {dict(sorted(counts.items()))}"
                       for (method, path), counts in sorted(recorder.statuses.items(), key=lambda item: item[0][1]))
     print(f"\nstatus codes per operation (-s shows them):\n{table}")  # noqa: T201
 
