@@ -41,6 +41,9 @@ class UserSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(source="greeting_name", read_only=True)
     phone_verified = serializers.BooleanField(read_only=True)
     pending_phone = serializers.SerializerMethodField()
+    # Not an EmailField: "" (nothing pending) is no email address, and the schema must allow it.
+    pending_email = serializers.CharField(read_only=True, help_text="A new address waiting for its confirmation "
+                                          "link (the login stays `email` until then); empty when none.")
 
     class Meta:
         model = User
