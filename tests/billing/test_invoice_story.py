@@ -156,3 +156,22 @@ def test_cancellation_fee_due_makes_a_draft_for_the_fee(producer, musician, prof
     assert invoice.reason == Invoice.Reason.CANCELLATION
     assert [(line.code, line.amount) for line in invoice.lines.all()] == [("cancellation", D("100.000"))]
     assert invoice.total == D("120.00")  # 100.00 + 20 % VAT
+
+
+def test_concurrent_payments_never_exceed_what_is_owed(producer, musician, profile, venue, frozen_clock,
+                                                      billing_ready):
+    from billing.models import Payment
+
+    frozen_clock.set(NOW)
+    booking = completed_booking(producer, musician, profile, venue, frozen_clock)
+    invoice = billing.invoice_draft_for_booking(booking_id=booking.pk)
+    billing.invoice_issue(invoice_id=invoice.pk, actor=musician)  # 354.00 owed
+
+    def pay(index):
+        client = APIClient()
+        client.force_authenticate(user=producer if index % 2 else musician)
+        return client.post(f"/api/invoices/{invoice.pk}/payments/", {"amount": "200.00"}, format="json").status_code
+
+    codes = run_together(10, pay)
+    assert sorted(codes) == [201] + [400] * 9, codes
+    assert Payment.objects.filter(invoice=invoice).count() == 1

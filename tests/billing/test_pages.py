@@ -136,3 +136,13 @@ def test_account_page_links_to_billing(musician, producer):
     page = logged_in(musician).get("/account/").content.decode()
     assert 'href="/billing/details/"' in page and 'href="/billing/earnings/"' in page
     assert 'href="/billing/owed/"' in logged_in(producer).get("/account/").content.decode()
+
+
+def test_producer_csv_lists_what_they_were_invoiced(producer, musician, profile, venue, frozen_clock, billing_ready):
+    frozen_clock.set(NOW)
+    invoice = issued_invoice(producer, musician, profile, venue, frozen_clock)
+    rows = list(csv.DictReader(io.StringIO(logged_in(producer).get("/billing/export/received.csv").content.decode())))
+    assert [(r["Number"], r["From"], r["Total"], r["Outstanding"], r["Status"]) for r in rows] == [
+        (invoice.number, "Mia Musician", "354.00", "354.00", "Issued")]
+    owed = logged_in(producer).get("/billing/owed/").content.decode()
+    assert invoice.number in owed and "8 Jul 2027" in owed
