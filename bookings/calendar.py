@@ -348,8 +348,38 @@ def _finish(cal: icalendar.Calendar, bookings: list[Booking]) -> bytes:
     return body[:at] + zones + body[at:]
 
 
-def feed_ics(bookings: Iterable[Booking], *, user, stamp: datetime) -> bytes:
-    """The user's subscription feed: accepted, completed and (recently) cancelled bookings, with alarms."""
+def hold_event(hold, *, for_user, stamp: datetime) -> icalendar.Event:
+    """A hold (pencil) the musician keeps: STATUS:TENTATIVE, its own UID, busy but not booked.
+
+    When the hold is confirmed it leaves the feed and the booking's CONFIRMED event takes its place.
+    """
+    starts, ends = _times(hold)
+    event = icalendar.Event()
+    event.add("uid", f"hold-{hold.pk}@{_host()}")
+    event.add("sequence", hold.sequence)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("created", hold.created_at.astimezone(UTC))
+    event.add("last-modified", hold.updated_at.astimezone(UTC))
+    event.add("dtstart", starts)
+    event.add("dtend", ends)
+    other = hold.musician if for_user.pk == hold.producer_id else hold.producer
+    event.add("summary", f"Pencilled ({hold.rank_label}): {hold.instrument.name} with {other.full_name}")
+    zone = hold.zone
+    event.add("description", "\n".join([
+        f"{hold.rank_label} from {hold.producer.full_name}, not confirmed yet.",
+        f"When: {_local_text(hold.starts_at, zone)} – {_local_text(hold.ends_at, zone)} ({hold.time_zone})",
+        f"Lapses: {_local_text(hold.expires_at, zone)} unless confirmed.",
+        f"Details: {settings.SITE_URL}/holds/",
+    ]))
+    event.add("status", "TENTATIVE")
+    event.add("transp", "OPAQUE")
+    event.add("location", f"{hold.venue.name}, {hold.venue.address}" if hold.venue_id else "Remote recording")
+    return event
+
+
+def feed_ics(bookings: Iterable[Booking], *, user, stamp: datetime, holds: Iterable = ()) -> bytes:
+    """The user's subscription feed: accepted, completed and (recently) cancelled bookings, with alarms,
+    and the holds (pencils) kept on their time as TENTATIVE events."""
     cal = _calendar(f"GigBook – {user.full_name}", "PUBLISH")
     # Calendar apps poll subscriptions on their own schedule; these ask for hourly refreshes.
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
@@ -357,7 +387,10 @@ def feed_ics(bookings: Iterable[Booking], *, user, stamp: datetime) -> bytes:
     items = list(bookings)
     for booking in items:
         cal.add_component(booking_event(booking, for_user=user, stamp=stamp, alarms=True))
-    return _finish(cal, items)
+    pencils = list(holds)
+    for hold in pencils:
+        cal.add_component(hold_event(hold, for_user=user, stamp=stamp))
+    return _finish(cal, items + pencils)
 
 
 def booking_ics_method(booking: Booking) -> str:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from bookings import fees, services
-from bookings.models import Booking, BookingEvent, Venue
+from bookings.models import Booking, BookingEvent, Hold, Venue
 from bookings.services import offers
 from bookings.services import terms as offer_terms
 from gigbook.accounts.models import User
@@ -188,5 +188,39 @@ def seed(*, stdout=None) -> None:
                         hours=hours, status=status, now=now) is None:
                 continue
         made += 1
+    pencils = _seed_holds(users, profiles, venues, now)
     if stdout:
-        stdout.write(f"bookings: {len(venues)} venues, {made} new demo bookings")
+        stdout.write(f"bookings: {len(venues)} venues, {made} new demo bookings, {pencils} new demo holds")
+
+
+def _seed_holds(users, profiles, venues, now) -> int:
+    """A 1st and a 2nd hold on the same date for the demo musician, both kept (pencilled)."""
+    profile = profiles.get("musician@gigbook.test")
+    first, second = users.get("producer@gigbook.test"), users.get("studio.manager@gigbook.test")
+    studio = venues.get("Abbey Road Studio 2")
+    if None in (profile, first, second, studio):
+        return 0
+    if Hold.objects.filter(musician=profile.user, title__startswith="Demo:").exists():
+        return 0
+    instrument = _instrument_for(profile)
+    if instrument is None:
+        return 0
+    zone = ZoneInfo("Europe/London")
+    # Day 6: clear of the demo offer (day 5) and the demo musician's festival (days 10-12).
+    day = (now.astimezone(zone) + timedelta(days=6)).date()
+    start = datetime.combine(day, time(10), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    try:
+        with transaction.atomic():
+            one = services.hold_place(
+                producer=first, musician_profile_id=profile.pk, instrument=instrument, kind="studio_session",
+                venue=studio, starts_at=start, ends_at=start + timedelta(hours=4), title="Demo: film score (pencil)",
+                note="Waiting on the studio's confirmation.")
+            two = services.hold_place(
+                producer=second, musician_profile_id=profile.pk, instrument=instrument, kind="remote_recording",
+                time_zone="Europe/London", starts_at=start + timedelta(hours=1), ends_at=start + timedelta(hours=3),
+                title="Demo: ad jingle (pencil)")
+            for hold in (one, two):
+                services.hold_accept(hold_id=hold.pk, actor=profile.user)
+    except DomainError:
+        return 0  # e.g. the demo musician blocked that day
+    return 2

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from bookings.models import Booking, BookingEvent, CalendarFeed, Material, Venue
+from bookings.models import Booking, BookingEvent, CalendarFeed, Hold, Material, Venue
 from gigbook.core.errors import NotFound
 
 Status = Booking.Status
@@ -137,3 +137,59 @@ def venue_get_for_owner(*, user, venue_id: int) -> Venue:
     if venue is None:
         raise NotFound("No such venue.")
     return venue
+
+
+# --- Holds ---------------------------------------------------------------------------------------
+
+
+def hold_list_for_user(*, user, role: str | None = None, day=None, open_only: bool = False) -> QuerySet:
+    """The holds the user placed or was asked for; newest start last. Strangers see nothing."""
+    qs = Hold.objects.select_related("producer", "musician", "instrument", "venue")
+    if role == "producer":
+        qs = qs.filter(producer=user)
+    elif role == "musician":
+        qs = qs.filter(musician=user)
+    else:
+        qs = qs.filter(Q(producer=user) | Q(musician=user))
+    if open_only:
+        qs = qs.filter(status__in=Hold.ACTIVE_STATUSES)
+    if day is not None:
+        # A day in the hold's own zone: the wider UTC span first, then the exact local date in Python
+        # would break pagination, so the span is one day either side and the local date is checked here.
+        qs = qs.filter(starts_at__date__gte=day - timedelta(days=1), starts_at__date__lte=day + timedelta(days=1))
+        ids = [h.pk for h in qs.select_related(None).only("id", "starts_at", "time_zone") if h.starts_at.astimezone(h.zone).date() == day]
+        qs = Hold.objects.filter(pk__in=ids).select_related("producer", "musician", "instrument", "venue")
+    return qs.order_by("starts_at", "rank", "id")
+
+
+def hold_get_for_user(*, user, hold_id: int):
+    """One hold for one of its two parties; NotFound for everyone else."""
+    hold = Hold.objects.select_related("producer", "musician", "instrument", "venue").filter(pk=hold_id).first()
+    if hold is None or not hold.is_party(user):
+        raise NotFound("No such hold.")
+    return hold
+
+
+def holds_on_same_time(*, hold, viewer) -> list[dict]:
+    """The open holds on the same time as ``hold`` (itself included), by rank. The musician sees who
+    placed each; a producer sees only ranks and expiries of the others."""
+    qs = Hold.objects.filter(musician_id=hold.musician_id, status__in=Hold.ACTIVE_STATUSES,
+                             starts_at__lt=hold.ends_at, ends_at__gt=hold.starts_at).select_related("producer")
+    musician_view = viewer.pk == hold.musician_id
+    return [
+        {"id": other.pk, "rank": other.rank, "rank_label": other.rank_label, "status": other.status,
+         "producer": other.producer.full_name if musician_view or other.producer_id == viewer.pk else None,
+         "expires_at": other.expires_at}
+        for other in qs.order_by("rank", "id")
+    ]
+
+
+def feed_holds(*, user, now: datetime) -> QuerySet:
+    """Holds a calendar feed shows as TENTATIVE: those kept (held) and not lapsed, upcoming or
+    recent, where the user is the musician or the producer."""
+    return (
+        Hold.objects.filter(Q(musician=user) | Q(producer=user), status=Hold.Status.HELD, expires_at__gt=now,
+                            ends_at__gt=now - timedelta(days=1))
+        .select_related("producer", "musician", "instrument", "venue")
+        .order_by("starts_at", "id")
+    )

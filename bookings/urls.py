@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings import hold_views, views
 
 app_name = "bookings"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("bookings/<int:pk>/materials/", views.booking_material_upload, name="material-upload"),
     path("bookings/<int:pk>/<str:action>/", views.booking_action, name="action"),
     path("gigs/", views.gigs, name="gigs"),
+    path("holds/", hold_views.hold_list, name="holds"),
+    path("holds/day/<str:day>/", hold_views.hold_day, name="hold-day"),
+    path("holds/<int:pk>/<str:action>/", hold_views.hold_action, name="hold-action"),
     path("offers/", views.offers, name="offers"),
     path("e/<str:token>.ics", views.event_ics, name="event-ics"),
     path("venues/", views.venues, name="venues"),

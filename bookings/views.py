@@ -59,7 +59,8 @@ def calendar_feed(request, token: str):
     except NotFound as exc:
         raise Http404 from exc
     now = clock.now()
-    body = ics.feed_ics(selectors.feed_bookings(user=feed.user, now=now), user=feed.user, stamp=now)
+    body = ics.feed_ics(selectors.feed_bookings(user=feed.user, now=now), user=feed.user, stamp=now,
+                        holds=selectors.feed_holds(user=feed.user, now=now))
     services.calendar_feed_touch(feed=feed)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="gigbook.ics"'

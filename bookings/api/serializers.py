@@ -303,6 +303,13 @@ class BookingAvailabilitySerializer(serializers.Serializer):
     busy = serializers.ListField(child=serializers.ListField(child=serializers.DateTimeField()))
 
 
+class BookingWouldBumpSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    rank_label = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    yours = serializers.BooleanField()
+
+
 class BookingQuoteResponseSerializer(serializers.Serializer):
     quote = BookingQuoteSerializer()
     below_published_rate = serializers.BooleanField()
@@ -312,6 +319,8 @@ class BookingQuoteResponseSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     time_zone = serializers.CharField()
     availability = BookingAvailabilitySerializer()
+    would_bump = BookingWouldBumpSerializer(
+        many=True, help_text="Holds (pencils) on this time that an accepted firm booking would release.")
     cancellation_terms = serializers.DictField()
 
 

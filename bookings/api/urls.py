@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.api import views
+from bookings.api import hold_views, views
 
 urlpatterns = [
     path("bookings/", views.BookingListCreateView.as_view(), name="api-bookings"),
@@ -16,6 +16,13 @@ urlpatterns = [
     path("bookings/<int:pk>/materials/", views.MaterialListCreateView.as_view(), name="api-booking-materials"),
     path("bookings/<int:pk>/materials/<int:material_id>/", views.MaterialDetailView.as_view(),
          name="api-booking-material"),
+    path("holds/", hold_views.HoldListCreateView.as_view(), name="api-holds"),
+    path("holds/<int:pk>/", hold_views.HoldDetailView.as_view(), name="api-hold"),
+    path("holds/<int:pk>/accept/", hold_views.HoldAcceptView.as_view(), name="api-hold-accept"),
+    path("holds/<int:pk>/decline/", hold_views.HoldDeclineView.as_view(), name="api-hold-decline"),
+    path("holds/<int:pk>/release/", hold_views.HoldReleaseView.as_view(), name="api-hold-release"),
+    path("holds/<int:pk>/challenge/", hold_views.HoldChallengeView.as_view(), name="api-hold-challenge"),
+    path("holds/<int:pk>/confirm/", hold_views.HoldConfirmView.as_view(), name="api-hold-confirm"),
     path("venues/", views.VenueListCreateView.as_view(), name="api-venues"),
     path("venues/<int:pk>/", views.VenueDetailView.as_view(), name="api-venue"),
     path("calendar/", views.CalendarFeedView.as_view(), name="api-calendar"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from bookings import hold_messages
 from bookings.models import Booking, Hold
@@ -138,31 +138,32 @@ def _promote(ended: list[Hold], now: datetime) -> tuple[list[Hold], list[Hold]]:
     """Move up every open hold that had an ended hold above it on the same time.
 
     Returns (challengers now 1st, other holds that moved). A hold moves up by the number of
-    ended holds that were above it and overlap it.
+    ended holds that were above it and overlap it: one UPDATE per distinct shift (almost always 1).
     """
     by_musician: dict[int, list[Hold]] = {}
     for hold in ended:
         by_musician.setdefault(hold.musician_id, []).append(hold)
-    span = Q()
-    for musician_id, gone in by_musician.items():
-        span |= Q(musician_id=musician_id, starts_at__lt=max(h.ends_at for h in gone),
-                  ends_at__gt=min(h.starts_at for h in gone))
-    candidates = list(
-        Hold.objects.filter(span, status__in=Hold.ACTIVE_STATUSES)
+    candidates = (
+        Hold.objects.filter(musician_id__in=list(by_musician), status__in=Hold.ACTIVE_STATUSES,
+                            starts_at__lt=max(h.ends_at for h in ended), ends_at__gt=min(h.starts_at for h in ended))
         .select_related("producer", "musician", "instrument", "venue")
     )
     moved: list[Hold] = []
+    by_shift: dict[int, list[int]] = {}
     for hold in candidates:
         shift = sum(
-            1 for gone in by_musician.get(hold.musician_id, ())
+            1 for gone in by_musician[hold.musician_id]
             if gone.rank < hold.rank and gone.starts_at < hold.ends_at and gone.ends_at > hold.starts_at
         )
         if shift:
-            hold.rank = max(1, hold.rank - shift)
+            shift = min(shift, hold.rank - 1)
+            hold.rank -= shift
             hold.updated_at = now
             hold.sequence += 1
             moved.append(hold)
-    Hold.objects.bulk_update(moved, ["rank", "updated_at", "sequence"], batch_size=500)
+            by_shift.setdefault(shift, []).append(hold.pk)
+    for shift, ids in by_shift.items():
+        Hold.objects.filter(pk__in=ids).update(rank=F("rank") - shift, updated_at=now, sequence=F("sequence") + 1)
     ready = [h for h in moved if h.rank == 1 and h.status == HStatus.HELD and h.challenge_ends_at is not None]
     return ready, [h for h in moved if h not in ready]
 

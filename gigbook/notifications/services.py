@@ -432,7 +432,7 @@ def notify_many(items: list[dict]) -> list[Notification]:
     ]
     try:
         with transaction.atomic():
-            Notification.objects.bulk_create(rows)
+            Notification.objects.bulk_create(rows, batch_size=1000)
     except IntegrityError:
         return [notify(**item) for item in fresh]
     deliveries = []
@@ -442,7 +442,7 @@ def notify_many(items: list[dict]) -> list[Notification]:
             deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.EMAIL, created_at=now))
         if recipient.notify_by_sms and recipient.phone:
             deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.SMS, created_at=now))
-    Delivery.objects.bulk_create(deliveries)
+    Delivery.objects.bulk_create(deliveries, batch_size=1000)
     ids = list(dict.fromkeys(delivery.notification_id for delivery in deliveries))
     if ids:
         connection = transaction.get_connection()

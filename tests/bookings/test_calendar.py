@@ -161,3 +161,25 @@ def test_confirmation_emails_really_go_out_with_the_ics(now, producer, musician,
         assert filename.endswith(".ics") and mimetype == "text/calendar; method=REQUEST"
         [event] = icalendar.Calendar.from_ical(content).walk("VEVENT")
         assert str(event["UID"]) == f"booking-{booking.pk}@127.0.0.1"
+
+
+def test_a_kept_hold_is_tentative_in_the_feed_and_a_confirmed_one_becomes_the_booking(
+        now, client_for, api_client, producer, musician, profile, venue):
+    from bookings.models import Hold
+    from tests.bookings.factories import pencil
+
+    hold = pencil(producer, profile, venue=venue, starts_at=now + timedelta(days=5))
+    requested_only = pencil(producer, profile, venue=venue, starts_at=now + timedelta(days=9))
+    services.hold_accept(hold_id=hold.pk, actor=musician)
+    url = feed_url(client_for(musician))
+    [event] = events(fetch(api_client, url)).values()  # a requested hold is not on the calendar yet
+    assert str(event["UID"]) == f"hold-{hold.pk}@127.0.0.1"
+    assert str(event["STATUS"]) == "TENTATIVE"
+    assert "1st hold" in str(event["SUMMARY"])
+    assert event.decoded("DTSTART").astimezone(ZoneInfo("UTC")) == hold.starts_at
+    assert requested_only.status == Hold.Status.REQUESTED
+
+    services.hold_confirm(hold_id=hold.pk, actor=producer)
+    hold.refresh_from_db()
+    [event] = events(fetch(api_client, url)).values()
+    assert (str(event["UID"]), str(event["STATUS"])) == (f"booking-{hold.booking_id}@127.0.0.1", "CONFIRMED")

@@ -44,3 +44,19 @@ def test_demo_seed_without_musician_profiles_only_adds_venues():
     demo.seed()
     assert Venue.objects.exists()
     assert not Booking.objects.exists()
+
+
+def test_demo_seed_pencils_the_demo_musician_twice_on_one_date_once(settings):
+    from django.core.management import call_command
+
+    from bookings.models import Hold
+
+    settings.DEBUG = True
+    import io
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    holds = list(Hold.objects.filter(musician__email="musician@gigbook.test").order_by("rank"))
+    assert [(h.rank, h.status) for h in holds] == [(1, "held"), (2, "held")]
+    assert holds[0].starts_at.date() == holds[1].starts_at.date()
+    assert holds[0].producer != holds[1].producer
