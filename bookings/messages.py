@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 from bookings.calendar import booking_ics, booking_ics_method
 from bookings.models import Booking
 from gigbook.core import clock
@@ -95,9 +97,13 @@ def _send(booking: Booking, recipient, *, event: str, title: str, body: str, sms
 
 def notify_offer(booking: Booking, *, token: str) -> None:
     from bookings.phone import phone_link_path
+    from gigbook.core.shortlinks import short_link_make
 
     musician = booking.musician
     answer_by = _fmt(booking.expires_at, musician.zone)
+    link_path = phone_link_path(token)
+    # The text carries a short alias of the signed link (gigbook/core/shortlinks.py).
+    short_path = short_link_make(target=link_path, expires_at=max(booking.expires_at, booking.starts_at))
     flag = " (below your published rate)" if booking.below_published_rate else ""
     _send(
         booking, musician, event="offered",
@@ -105,9 +111,9 @@ def notify_offer(booking: Booking, *, token: str) -> None:
         body=f"{booking.producer.full_name} would like to book you.\n\n{_details(booking, musician)}\n\n"
              f"Answer by {answer_by} ({musician.time_zone}). Open the link to accept, decline or counter.",
         sms=f"GigBook: {booking.producer.full_name} offers you {booking.instrument.name}, "
-            f"{_fmt(booking.starts_at, booking.zone)} ({booking.time_zone}), {booking.fee_total} {booking.currency}{flag}. "
-            f"Answer by {answer_by}:",
-        url=phone_link_path(token),
+            f"{when_text(booking, musician)}, {booking.fee_total} {booking.currency}{flag}. "
+            f"Answer by {answer_by} ({musician.time_zone}): {settings.SITE_URL}{short_path}",
+        url=link_path,
     )
 
 

@@ -163,3 +163,22 @@ def test_head_answers_like_get_and_changes_nothing(booking, link):
     # The link still works for the musician afterwards.
     assert client.post(link, {"action": "accept"}).status_code == 302
     assert Booking.objects.get(pk=booking.pk).status == "accepted"
+
+
+def test_the_offer_text_carries_a_short_link_that_answers_like_the_long_one(booking, link, settings):
+    import re
+
+    note = Notification.objects.get(kind="booking_offered")
+    [short] = re.findall(rf"{re.escape(settings.SITE_URL)}(/s/[A-Za-z0-9_-]{{12}})$", note.sms_text)
+    assert "Answer by" in note.sms_text and "(Europe/London)" in note.sms_text
+    assert link not in note.sms_text
+    client = phone()
+    page = client.get(short)
+    assert page.status_code == 200 and "Piano for Pat Producer" in page.content.decode()
+    assert client.head(short).status_code == 200
+    assert Booking.objects.get(pk=booking.pk).status == "offered" and not UsedActionToken.objects.exists()
+    assert client.post(short, {"action": "accept"}).status_code == 302
+    assert Booking.objects.get(pk=booking.pk).status == "accepted"
+    assert UsedActionToken.objects.count() == 1  # the same single-use token as the long link
+    assert client.post(link, {"action": "decline"}).status_code in (302, 409)
+    assert Booking.objects.get(pk=booking.pk).status == "accepted"
