@@ -19,6 +19,7 @@ from gigbook.core.errors import NotFound
 
 VIEW_ALL = "billing.view_all_invoices"
 ZERO = Decimal("0")
+MILLS = Decimal("0.001")
 
 
 def user_today(user) -> date:
@@ -142,9 +143,10 @@ def earnings_summary(*, user, start: date, end: date, group_by: str = "status") 
             key = f"{key:%Y-%m}"
         else:
             label = labels.get(key, key)
-        item = EarningsRow(key=str(key), label=label, currency=row["currency"], count=row["count"], net=row["net"],
-                           vat=row["vat"], invoiced=row["invoiced"], paid=row["paid"], outstanding=row["outstanding"],
-                           overdue=row["overdue"])
+        # Stored amounts have 3 decimals; SQLite (demo mode) sums them as floats, so bring them back.
+        sums = {name: Decimal(row[name] or 0).quantize(MILLS) for name in
+                ("net", "vat", "invoiced", "paid", "outstanding", "overdue")}
+        item = EarningsRow(key=str(key), label=label, currency=row["currency"], count=row["count"], **sums)
         result.rows.append(item)
         total = result.totals.setdefault(item.currency, EarningsRow("total", "Total", item.currency, 0, ZERO, ZERO,
                                                                     ZERO, ZERO, ZERO, ZERO))
