@@ -292,6 +292,14 @@ def explicit_cases(schema, demo):
              {"file": _png(), "kind": "chart"}, {201}),
             ("producer", "GET", "/api/bookings/{id}/materials/{material_id}/", latest_material, {}, None, {200}),
         ]
+    if offered:  # a phone link that expired yesterday: the recommendation answers 410 Gone
+        from bookings.phone import OFFER_PURPOSE
+        from gigbook.core.tokens import action_token_make
+
+        stale = action_token_make(purpose=OFFER_PURPOSE, subject_id=offered.pk, user_id=musician.pk,
+                                  expires_at=clock.now() - timedelta(days=1))
+        cases.append(("anonymous", "POST", "/api/recommendations/", {}, {}, {
+            "booking": offered.pk, "recommended": mia.pk, "note": "", "token": stale}, {410}))
     Expense = apps.get_model("billing.Expense")
     cases += [
         ("musician", "POST", "/api/expenses/", {}, {}, {"file": None, "receipt": _png(), "kind": "parking",

@@ -460,7 +460,8 @@ class RecommendationListCreateView(APIView):
         return _page(self, request, selectors.recommendations_for_user(user=request.user), s.RecommendationSerializer)
 
     @extend_schema(tags=["recommendations"], request=s.RecommendationInSerializer,
-                   responses={201: s.RecommendationSerializer, **ERRORS, 401: OpenApiResponse(description="Sign in")},
+                   responses={201: s.RecommendationSerializer, **ERRORS, 401: OpenApiResponse(description="Sign in"),
+                              410: OpenApiResponse(description="The phone link's token has expired")},
                    summary="After declining an offer, recommend a colleague to the producer")
     def post(self, request):
         from bookings.phone import OFFER_PURPOSE
