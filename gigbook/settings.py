@@ -314,6 +314,7 @@ CELERY_BEAT_SCHEDULE = {
     "trust-review-invitations": {"task": "trust.tasks.send_review_invitations", "schedule": 300.0},
     "billing-draft-invoices": {"task": "billing.tasks.draft_due_invoices", "schedule": 60.0},
     "billing-reminders": {"task": "billing.tasks.send_invoice_reminders", "schedule": 300.0},
+    "core-purge-short-links": {"task": "gigbook.core.tasks.purge_short_links", "schedule": 60.0 * 60 * 24},
 }
 
 # --- REST API -------------------------------------------------------------------------------

@@ -30,3 +30,16 @@ def short_link_target(code: str) -> str | None:
 
 
 
+
+
+# The target page says "expired" by itself; keep aliases a while after that, then drop them.
+SHORT_LINK_KEEP_DAYS = 30
+
+
+def short_links_purge() -> int:
+    """Delete aliases whose link expired more than SHORT_LINK_KEEP_DAYS ago. Idempotent."""
+    from datetime import timedelta
+
+    cutoff = clock.now() - timedelta(days=SHORT_LINK_KEEP_DAYS)
+    deleted, _ = ShortLink.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from celery import shared_task
 from django.db import transaction
 
 
@@ -49,3 +50,12 @@ def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:
     """
     task = task_by_name(task_name)
     transaction.on_commit(partial(task.delay, *args, **kwargs))
+
+
+
+@shared_task(name="gigbook.core.tasks.purge_short_links")
+def purge_short_links() -> int:
+    """Daily: drop text-message aliases long past their link's expiry (gigbook/core/shortlinks.py)."""
+    from gigbook.core.shortlinks import short_links_purge
+
+    return short_links_purge()
