@@ -256,6 +256,21 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+# Web push (VAPID, RFC 8292): keys as base64url (generate with `vapid --gen` or see docs/push.md). The demo
+# writes each push to a file in var/push/ instead and makes its own key on first use.
+PUSH_BACKEND = env.str(
+    "PUSH_BACKEND",
+    default="gigbook.notifications.push.FilePushBackend" if EMBEDDED else "gigbook.notifications.push.WebPushBackend",
+)
+PUSH_FILE_PATH = Path(env.str("PUSH_FILE_PATH", default=str(VAR_DIR / "push")))
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@gigbook.test")
+# How long a push service keeps a message for a phone that is off (RFC 8030 TTL).
+WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=12 * 3600)
+WEBPUSH_TIMEOUT = env.int("WEBPUSH_TIMEOUT", default=10)
+# Tests run a push service on 127.0.0.1 over plain HTTP; real ones are https.
+WEBPUSH_ALLOW_LOOPBACK = env.bool("WEBPUSH_ALLOW_LOOPBACK", default=False)
 # A claim on a delivery is a lease of this many seconds, extended every third of it while its batch
 # is worked through; a claim whose lease ran out belonged to a worker that died and is swept again.
 # Every channel's send timeout must stay under two thirds of it (EMAIL_TIMEOUT and Twilio: 15 s).

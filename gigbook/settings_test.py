@@ -20,3 +20,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # of one worker never leak into another.
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
 AUTH_RATE_LIMIT = "5/m"
+WEBPUSH_ALLOW_LOOPBACK = True
+PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "gigbook.notifications.push.WebPushBackend")

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from bookings.gigrequests import views as gigrequest_views
 from gigbook.core import api as core_api
+from gigbook.core import pwa
 from gigbook.core import views as core_views
 
 # Swagger UI sets inline styles; scripts still come only from our own origin.
@@ -31,6 +32,9 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon),
     # Short aliases for links in text messages (gigbook/core/shortlinks.py).
     path("s/<str:code>", core_views.short_link, name="short-link"),
+    path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
+    path("sw.js", pwa.service_worker, name="pwa-service-worker"),
+    path("offline/", pwa.offline, name="pwa-offline"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     # Any other /api/ URL answers the API's JSON 404, not an HTML page (DEBUG or not).

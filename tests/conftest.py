@@ -331,3 +331,129 @@ def celery_worker_process(settings, tmp_path):
     yield start
     for worker in started:
         worker.stop()
+
+
+# --- Web push ---------------------------------------------------------------------------------------
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64url_decode(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@pytest.fixture
+def vapid_keys(settings):
+    """A VAPID key pair for this test, in settings and as env for worker processes."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = _b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+    public = _b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    settings.WEBPUSH_VAPID_PRIVATE_KEY, settings.WEBPUSH_VAPID_PUBLIC_KEY = private, public
+    settings.PUSH_BACKEND = "gigbook.notifications.push.WebPushBackend"
+    return {"private": private, "public": public,
+            "env": {"WEBPUSH_VAPID_PRIVATE_KEY": private, "WEBPUSH_VAPID_PUBLIC_KEY": public,
+                    "PUSH_BACKEND": "gigbook.notifications.push.WebPushBackend"}}
+
+
+class _Browser:
+    """What a browser keeps for one push subscription: a P-256 key pair and a 16-byte auth secret."""
+
+    def __init__(self, endpoint: str):
+        import os as _os
+
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        self.endpoint = endpoint
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.auth_secret = _os.urandom(16)
+        self.p256dh = _b64url(self.private_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+        self.auth = _b64url(self.auth_secret)
+
+    def subscription_json(self) -> dict:
+        """As ``PushSubscription.toJSON()`` gives it."""
+        return {"endpoint": self.endpoint, "expirationTime": None, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+@pytest.fixture
+def push_service(vapid_keys):
+    """A push service on 127.0.0.1 speaking RFC 8030: it checks the VAPID signature (RFC 8292),
+    decrypts each message with the browser's keys (RFC 8291, aes128gcm, via http-ece) and keeps it.
+
+    ``browser()`` makes a subscription; ``.answer[endpoint] = 410`` makes one gone;
+    ``.received`` lists {"endpoint", "headers", "payload"}.
+    """
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import http_ece
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    service = type("PushService", (), {})()
+    service.browsers, service.answer, service.received, service.refused = {}, {}, [], []
+
+    def vapid_ok(authorization: str, audience: str) -> bool:
+        # "vapid t=<JWT>, k=<our public key>"; the JWT is ES256-signed, aud is the push service's origin.
+        fields = dict(part.strip().split("=", 1) for part in authorization[len("vapid "):].split(","))
+        if fields.get("k") != vapid_keys["public"]:
+            return False
+        head, claims, signature = fields["t"].split(".")
+        raw = _b64url_decode(signature)
+        public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _b64url_decode(fields["k"]))
+        public.verify(encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")),
+                      f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+        return json.loads(_b64url_decode(claims))["aud"] == audience
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            endpoint = f"{service.url}{self.path}"
+            browser = service.browsers.get(endpoint)
+            status = service.answer.get(endpoint, 201)
+            try:
+                assert browser is not None, "unknown subscription"
+                assert self.headers.get("Content-Encoding") == "aes128gcm"
+                assert vapid_ok(self.headers.get("Authorization", ""), service.url)
+                payload = json.loads(http_ece.decrypt(body, private_key=browser.private_key,
+                                                      auth_secret=browser.auth_secret, version="aes128gcm"))
+            except Exception as exc:  # a malformed push is refused, as a real service does
+                service.refused.append(f"{exc.__class__.__name__}: {exc}")
+                self.send_response(400)
+                self.end_headers()
+                return
+            if status < 300:
+                service.received.append({"endpoint": endpoint, "headers": dict(self.headers), "payload": payload})
+            self.send_response(status)
+            self.send_header("Location", f"{service.url}/message/{len(service.received)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    service.url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def browser(name: str | None = None) -> _Browser:
+        made = _Browser(f"{service.url}/push/{name or len(service.browsers)}")
+        service.browsers[made.endpoint] = made
+        return made
+
+    service.browser = browser
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield service
+    server.shutdown()
+    server.server_close()

@@ -17,7 +17,7 @@ with the .ics) come from ``bookings.services.booking_create_accepted``.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -130,6 +130,7 @@ def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path:
             f"{settings.SITE_URL}{sms_link_path or link_path}"
         ),
         dedupe_key=f"gigreq-invitation:{invitation.pk}:offer",
+        sms_fallback_after=timedelta(minutes=request.push_fallback_minutes),
     )
 
 

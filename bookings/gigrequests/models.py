@@ -67,6 +67,8 @@ class GigRequest(models.Model):
         help_text="Per instrument: a broadcast invites the best N (blank: all); a call list is this long (blank: 25).",
     )
     time_box_minutes = models.PositiveIntegerField(default=10)
+    # A player with push on is texted only if they have not opened the offer's push within this.
+    push_fallback_minutes = models.PositiveIntegerField(default=2)
     broadcast_threshold_hours = models.DecimalField(max_digits=5, decimal_places=2, default=12)
     answer_by = models.DateTimeField(help_text="Deadline for the whole request.")
 

@@ -53,7 +53,8 @@ def _delivery_delayed(now: datetime):
     waiting = (Delivery.Status.PENDING, Delivery.Status.SENDING)
     return Exists(
         Delivery.objects.filter(notification_id=OuterRef("notification_id")).filter(
-            Q(status__in=waiting, created_at__lt=overdue)
+            # A text held back behind a push (its fallback) is not late: the push row speaks for it.
+            Q(status__in=waiting, created_at__lt=overdue, push_fallback=False)
             | Q(status=Delivery.Status.PENDING, attempts__gt=0)
             | Q(status=Delivery.Status.FAILED)
         )

@@ -54,12 +54,15 @@ class Delivery(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
+        PUSH = "push", "Push"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # A text held back as the fallback of a push that was opened in time: not needed.
+        SKIPPED = "skipped", "Not needed"
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -71,6 +74,11 @@ class Delivery(models.Model):
     claim_token = models.CharField(max_length=255, blank=True)
     claim_node = models.CharField(max_length=255, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # SMS only: held until next_attempt_at as the fallback of this notification's push, and sent
+    # then only if the push was not opened (``opened_at`` of the push delivery).
+    push_fallback = models.BooleanField(default=False)
+    # Push only: when the person tapped the notification.
+    opened_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
@@ -106,3 +114,25 @@ class ChannelPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}/{self.channel}: {'on' if self.enabled else 'off'}"
+
+
+class PushSubscription(models.Model):
+    """One browser's Web Push subscription (RFC 8030 endpoint + RFC 8291 keys) for one user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    # The push service's URL for this browser: unique, so subscribing again refreshes the row.
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100, help_text="The browser's P-256 public key, base64url")
+    auth = models.CharField(max_length=50, help_text="The browser's 16-byte auth secret, base64url")
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"push for {self.user_id}: {self.endpoint[:60]}"
+
+    def as_subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -56,6 +56,8 @@ def register_channel(code: str, label: str, *, default: bool = True) -> None:
 
 register_channel("email", "Email")
 register_channel("sms", "Text (SMS)")
+# Web push goes only to browsers where the person turned it on (gigbook.notifications.push).
+register_channel("push", "Push notifications")
 
 # Kinds that must reach the person at once, whatever the quiet hours: a short-notice offer is
 # first come, first served.

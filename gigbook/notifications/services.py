@@ -23,7 +23,8 @@ from gigbook.core.errors import NotFound
 from gigbook.core.tasks import task_by_name
 from gigbook.notifications import preferences
 from gigbook.notifications.emails import account_url, email_build
-from gigbook.notifications.models import Delivery, Notification
+from gigbook.notifications.models import Delivery, Notification, PushSubscription
+from gigbook.notifications.push import MAX_BODY_CHARS, PushError, PushGone, get_push_backend, opened_token, topic_for
 from gigbook.notifications.sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -85,12 +86,17 @@ def notify(
     sms_text: str = "",
     attachments: list[dict] | None = None,
     dedupe_key: str = "",
+    sms_fallback_after: timedelta | None = None,
 ) -> Notification:
     """Write a notification for ``recipient`` and enqueue its delivery after commit.
 
     Channels: the in-app inbox always; the others as the person chose for this kind of message
     (see notification_channels), held until their quiet hours end unless the kind is urgent. With a ``dedupe_key`` the same event is written once per recipient: a second
     call returns the first notification and sends nothing.
+
+    Push goes to every browser the recipient turned it on in. With ``sms_fallback_after`` (a
+    short-notice offer) and push on, the text is held back: it is sent once that time has passed
+    only if the push was not opened by then (or at once if the push cannot be delivered).
     """
     now = clock.now()
     if dedupe_key:
@@ -118,7 +124,9 @@ def notify(
     # period and the beat sweep sends them then (no task waits hours in the broker).
     due_at = preferences.delivery_due_at(recipient, kind=kind, at=now)
     Delivery.objects.bulk_create(
-        [Delivery(notification=notification, channel=channel, created_at=now, next_attempt_at=due_at) for channel in channels]
+        [Delivery(notification=notification, channel=channel, created_at=now,
+                  **{"next_attempt_at": due_at, **_held_as_push_fallback(channel, channels, now, sms_fallback_after)})
+         for channel in channels]
     )
     if channels and due_at is None:
         _enqueue_after_commit(notification.id)
@@ -134,11 +142,22 @@ def notification_channels(recipient, *, kind: str) -> list[str]:
     reachable = {
         Delivery.Channel.EMAIL: bool(recipient.notify_by_email and recipient.email),
         Delivery.Channel.SMS: bool(recipient.notify_by_sms and recipient.phone_verified),
+        Delivery.Channel.PUSH: push_reachable(recipient),
     }
     return [
         channel for channel in preferences.wanted_channels(recipient, kind=kind)
         if reachable.get(channel, channel in SENDERS)
     ]
+
+
+def push_reachable(recipient) -> bool:
+    return PushSubscription.objects.filter(user=recipient).exists()
+
+
+def _held_as_push_fallback(channel: str, channels: list[str], now, fallback_after: timedelta | None) -> dict:
+    if channel == Delivery.Channel.SMS and fallback_after is not None and Delivery.Channel.PUSH in channels:
+        return {"push_fallback": True, "next_attempt_at": now + fallback_after}
+    return {}
 
 
 def _send_email(notification: Notification) -> None:
@@ -169,7 +188,66 @@ def _send_sms(notification: Notification) -> None:
     get_sms_backend().send(to=notification.recipient.phone, text=text)
 
 
-SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.SMS: _send_sms}
+def _push_payload(notification: Notification) -> dict:
+    body = notification.body if len(notification.body) <= MAX_BODY_CHARS else notification.body[: MAX_BODY_CHARS - 1] + "…"
+    return {
+        "title": notification.title,
+        "body": body,
+        "url": notification.url or "/inbox/",
+        "tag": topic_for(notification.url or f"notification-{notification.pk}"),
+        "opened": opened_token(notification.pk),
+        "urgent": notification.kind in URGENT_PUSH_KINDS,
+    }
+
+
+def _send_push(notification: Notification) -> None:
+    """Push to every browser of the recipient; sent when one push service took it.
+
+    Subscriptions the push service no longer knows (404/410) are deleted. The Topic is derived from
+    the page the message is about, so a newer message about the same offer replaces an older one
+    still waiting at the push service (and the service worker shows it under the same tag).
+    """
+    payload = _push_payload(notification)
+    backend = get_push_backend()
+    delivered, failures = False, []
+    for subscription in PushSubscription.objects.filter(user_id=notification.recipient_id):
+        try:
+            backend.send(
+                subscription, payload, ttl=settings.WEBPUSH_TTL_SECONDS, topic=payload["tag"],
+                urgency="high" if payload["urgent"] else "normal",
+            )
+        except PushGone:
+            PushSubscription.objects.filter(pk=subscription.pk).delete()
+            logger.info("push subscription removed: gone at the push service", extra={"subscription": subscription.pk})
+        except PushError as exc:
+            failures.append(exc)
+        else:
+            delivered = True
+            PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=clock.now())
+    if delivered:
+        return
+    if failures:
+        raise PushError("; ".join(str(f) for f in failures), transient=any(f.transient for f in failures))
+    raise PushError("Push is no longer on in any of the person's browsers.", transient=False)
+
+
+SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.SMS: _send_sms, Delivery.Channel.PUSH: _send_push}
+# Kinds whose push asks the push service to wake the phone at once (RFC 8030 Urgency: high).
+URGENT_PUSH_KINDS = {"gig_request_offer"}
+
+
+def _push_was_opened(notification_id: int) -> bool:
+    return Delivery.objects.filter(
+        notification_id=notification_id, channel=Delivery.Channel.PUSH, opened_at__isnull=False
+    ).exists()
+
+
+def _release_push_fallback(notification_id: int) -> None:
+    """The push cannot be delivered: its held-back text is due now (the task's retry sends it)."""
+    Delivery.objects.filter(
+        notification_id=notification_id, channel=Delivery.Channel.SMS, push_fallback=True,
+        status=Delivery.Status.PENDING, attempts=0,
+    ).update(next_attempt_at=clock.now())
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -265,11 +343,19 @@ def _send_claimed(delivery: Delivery) -> str:
     worker killed later in its batch loses nothing it already sent: only a message in flight at
     the kill (accepted by the provider, not yet recorded) can go out a second time.
     """
+    if delivery.push_fallback and _push_was_opened(delivery.notification_id):
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.SKIPPED, lease_expires_at=None
+        )
+        return Delivery.Status.SKIPPED
     try:
         SENDERS[delivery.channel](delivery.notification)
     except Exception as exc:  # any channel failure is recorded, never lost
         transient = getattr(exc, "transient", True)
         give_up = not transient or delivery.attempts >= MAX_ATTEMPTS
+        if delivery.channel == Delivery.Channel.PUSH:
+            # Do not keep a short-notice player waiting for a text behind a push that is failing.
+            _release_push_fallback(delivery.notification_id)
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
             status=Delivery.Status.FAILED if give_up else Delivery.Status.PENDING,
             last_error=f"{exc.__class__.__name__}: {exc}"[:2000],

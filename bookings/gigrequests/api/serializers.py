@@ -77,6 +77,10 @@ class GigRequestInputSerializer(serializers.Serializer):
     time_box_minutes = serializers.IntegerField(
         min_value=services.MIN_TIME_BOX_MINUTES, max_value=services.MAX_TIME_BOX_MINUTES, default=10
     )
+    push_fallback_minutes = serializers.IntegerField(
+        min_value=1, max_value=services.MAX_PUSH_FALLBACK_MINUTES, default=2,
+        help_text="Players with push on get a text only if they have not opened the push within this.",
+    )
     broadcast_threshold_hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=services.MAX_THRESHOLD_HOURS, default=Decimal("12")
     )
@@ -282,7 +286,7 @@ class GigRequestDetailSerializer(GigRequestListSerializer):
     class Meta(GigRequestListSerializer.Meta):
         fields = GigRequestListSerializer.Meta.fields + [
             "brief_style", "brief_approach", "brief_notes", "currency", "fee_basis", "rate", "max_rate",
-            "time_box_minutes", "broadcast_threshold_hours", "max_invitees", "mode", "next_step_at",
+            "time_box_minutes", "push_fallback_minutes", "broadcast_threshold_hours", "max_invitees", "mode", "next_step_at",
             "broadcast_started_at", "filled_at", "expired_at", "cancelled_at", "cancel_reason", "chairs", "invitations",
             "counts", "widened_from", "widened_into", "can_cancel", "can_widen", "server_time",
         ]

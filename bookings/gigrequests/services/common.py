@@ -18,6 +18,9 @@ MAX_CHAIR_GROUPS = 10
 MAX_CHAIRS_PER_INSTRUMENT = 20
 MIN_TIME_BOX_MINUTES = 1
 MAX_TIME_BOX_MINUTES = 24 * 60
+# The text behind an unopened push waits at most this long (kept well under the broker's
+# visibility timeout: the delivery task waits for it with a countdown).
+MAX_PUSH_FALLBACK_MINUTES = 30
 MAX_THRESHOLD_HOURS = Decimal("168")
 # Tightening: a time box is full length a day or more before the broadcast point, shrinking
 # linearly to MIN_TIGHT_BOX at it (docs/short-notice.md).

@@ -15,6 +15,7 @@ from bookings.gigrequests.services.common import (
     DEFAULT_ANSWER_BEFORE_START,
     MAX_CHAIR_GROUPS,
     MAX_CHAIRS_PER_INSTRUMENT,
+    MAX_PUSH_FALLBACK_MINUTES,
     MAX_THRESHOLD_HOURS,
     MAX_TIME_BOX_MINUTES,
     MIN_ANSWER_WINDOW,
@@ -112,6 +113,11 @@ def _validate(
         MIN_TIME_BOX_MINUTES <= time_box_minutes <= MAX_TIME_BOX_MINUTES
     ):
         errors["time_box_minutes"] = [f"Between {MIN_TIME_BOX_MINUTES} and {MAX_TIME_BOX_MINUTES} minutes."]
+    push_fallback_minutes = data.get("push_fallback_minutes", 2)
+    if not isinstance(push_fallback_minutes, int) or isinstance(push_fallback_minutes, bool) or not (
+        1 <= push_fallback_minutes <= MAX_PUSH_FALLBACK_MINUTES
+    ):
+        errors["push_fallback_minutes"] = [f"Between 1 and {MAX_PUSH_FALLBACK_MINUTES} minutes."]
     threshold = _decimal(data.get("broadcast_threshold_hours", 12), "broadcast_threshold_hours", errors)
     if threshold is not None and threshold > MAX_THRESHOLD_HOURS:
         errors["broadcast_threshold_hours"] = ["At most 168 hours (a week)."]
@@ -159,7 +165,8 @@ def _validate(
     cleaned = {
         "kind": kind, "venue": venue, "time_zone": zone_name, "starts_at": starts_at, "ends_at": ends_at,
         "answer_by": answer_by, "currency": currency, "fee_basis": fee_basis, "rate": rate, "max_rate": max_rate,
-        "strategy": strategy, "time_box_minutes": time_box_minutes, "broadcast_threshold_hours": threshold,
+        "strategy": strategy, "time_box_minutes": time_box_minutes,
+        "push_fallback_minutes": push_fallback_minutes, "broadcast_threshold_hours": threshold,
         "max_invitees": max_invitees, "brief_approach": approach, **text,
     }
     return cleaned, chairs, venue

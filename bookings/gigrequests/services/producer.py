@@ -106,7 +106,7 @@ def gig_request_widen(*, request_id: int, actor, data: dict[str, Any]) -> GigReq
             "brief_approach": old.brief_approach, "brief_notes": old.brief_notes, "currency": old.currency,
             "fee_basis": old.fee_basis, "rate": old.rate, "max_rate": old.max_rate, "strategy": old.strategy,
             "time_box_minutes": old.time_box_minutes, "broadcast_threshold_hours": old.broadcast_threshold_hours,
-            "max_invitees": old.max_invitees,
+            "max_invitees": old.max_invitees, "push_fallback_minutes": old.push_fallback_minutes,
             "chairs": [{"instrument": row["instrument__slug"], "count": row["n"]} for row in unfilled],
         }
         for key in ("answer_by", "max_rate", "strategy", "time_box_minutes", "max_invitees"):
