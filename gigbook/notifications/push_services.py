@@ -95,13 +95,20 @@ def push_subscription_save(*, user, endpoint: str, p256dh: str, auth: str, user_
     return existing
 
 
-def push_subscription_delete(*, user, subscription_id: int | None = None, endpoint: str | None = None) -> None:
-    """Turn push off for one of ``user``'s browsers (by id or endpoint). Strangers' ones are 404."""
-    qs = PushSubscription.objects.filter(user=user)
-    qs = qs.filter(pk=subscription_id) if subscription_id is not None else qs.filter(endpoint=endpoint or "")
-    deleted, _ = qs.delete()
+def push_subscription_delete(*, user, subscription_id: int) -> None:
+    """Turn push off for one of ``user``'s browsers. Strangers' ones are 404."""
+    deleted, _ = PushSubscription.objects.filter(user=user, pk=subscription_id).delete()
     if not deleted:
         raise NotFound("Notifications are not on for this browser.")
+
+
+def push_unsubscribe(*, user, endpoint: str) -> None:
+    """Turn push off for the browser with this endpoint, if it is ``user``'s; done either way.
+
+    Idempotent, as a browser's "turn off" must be (it may have been removed as gone already);
+    another person's subscription is left alone and nothing tells whether it exists.
+    """
+    PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
 
 
 def push_opened(*, token: str) -> None:

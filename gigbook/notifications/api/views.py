@@ -97,7 +97,7 @@ class PushSubscriptionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, v
     def unsubscribe(self, request):
         data = PushUnsubscribeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        push_services.push_subscription_delete(user=request.user, endpoint=data.validated_data["endpoint"])
+        push_services.push_unsubscribe(user=request.user, endpoint=data.validated_data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=PushConfigSerializer)
