@@ -143,14 +143,14 @@ def test_notification_settings_read_and_change(client_for, make_user):
     client = client_for(user)
     body = client.get(SETTINGS).json()
     assert set(body["preferences"]) == {"offers", "confirmations", "reminders", "short_notice", "reviews", "moderation"}
-    assert body["preferences"]["offers"] == {"email": True, "sms": True}
+    assert body["preferences"]["offers"] == {"email": True, "sms": True, "push": True}
     assert body["quiet_hours_start"] is None
     response = client.patch(SETTINGS, {"preferences": {"reviews": {"sms": False}}, "quiet_hours_start": "22:00",
                                        "quiet_hours_end": "07:30"}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert body["preferences"]["reviews"] == {"email": True, "sms": False}
-    assert body["preferences"]["offers"] == {"email": True, "sms": True}  # kinds not sent are kept
+    assert body["preferences"]["reviews"] == {"email": True, "sms": False, "push": True}
+    assert body["preferences"]["offers"] == {"email": True, "sms": True, "push": True}  # kinds not sent are kept
     assert (body["quiet_hours_start"], body["quiet_hours_end"]) == ("22:00", "07:30")
     # Clearing quiet hours.
     body = client.patch(SETTINGS, {"quiet_hours_start": None, "quiet_hours_end": None}, format="json").json()

@@ -78,10 +78,11 @@ def test_a_new_channel_is_one_registration(player):
     preferences.register_channel("pigeon", "Carrier pigeon", default=False)
     try:
         settings = preferences.notification_settings_get(user=player)
-        assert settings["preferences"]["offers"] == {"email": True, "sms": True, "pigeon": False}
+        assert settings["preferences"]["offers"] == {"email": True, "sms": True, "push": True, "pigeon": False}
         preferences.notification_settings_update(user=player, preferences={"offers": {"pigeon": True}})
-        assert preferences.wanted_channels(player, kind="booking_offered") == ["email", "sms", "pigeon"]
-        # No sender for it here: notify skips it rather than writing a delivery nobody can send.
+        assert preferences.wanted_channels(player, kind="booking_offered") == ["email", "sms", "push", "pigeon"]
+        # No sender for it here: notify skips it rather than writing a delivery nobody can send
+        # (and push only goes to browsers where it was turned on: none here).
         assert sorted(_notify(player).deliveries.values_list("channel", flat=True)) == ["email", "sms"]
     finally:
         preferences.CHANNELS.pop("pigeon")
@@ -178,14 +179,14 @@ def test_one_click_unsubscribe_works_without_cookies_or_csrf(player):
     # GET (a link scanner, or a person) only asks.
     page = browser.get(url)
     assert page.status_code == 200 and b"Stop sending offers emails" in page.content
-    assert preferences.wanted_channels(player, kind="booking_offered") == ["email", "sms"]
+    assert preferences.wanted_channels(player, kind="booking_offered") == ["email", "sms", "push"]
     # The mail client's POST, exactly as RFC 8058 describes it: no cookies, no token.
     response = browser.post(url, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
-    assert preferences.wanted_channels(player, kind="booking_offered") == ["sms"]
+    assert preferences.wanted_channels(player, kind="booking_offered") == ["sms", "push"]
     assert browser.post(url).status_code == 200  # twice is harmless
     # Only that kind stopped.
-    assert preferences.wanted_channels(player, kind="booking_accepted") == ["email", "sms"]
+    assert preferences.wanted_channels(player, kind="booking_accepted") == ["email", "sms", "push"]
     assert list(_notify(player).deliveries.values_list("channel", flat=True)) == ["sms"]
 
 
