@@ -9,8 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GIGBOOK_VAR_DIR=/app/var
 
 WORKDIR /app
+# Pango, HarfBuzz and a font: WeasyPrint renders invoice PDFs with them.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends curl \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 gigbook
 
