@@ -96,7 +96,8 @@ def _texts(sms_dir: Path) -> dict[str, list[str]]:
 
 def _offer_path(texts: list[str]) -> str:
     links = [url for text in texts for url in re.findall(r"https?://\S+", text)]
-    offer_links = [urlsplit(url).path for url in links if "/o/" in urlsplit(url).path]
+    # The offer text carries a short alias (/s/…) of the signed phone link (/gig-requests/o/…).
+    offer_links = [urlsplit(url).path for url in links if urlsplit(url).path.startswith(("/s/", "/gig-requests/o/"))]
     assert offer_links, texts
     return offer_links[0]
 
