@@ -42,6 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--musicians", type=int, default=1000)
     parser.add_argument("--dates", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=500, help="holds per sweep transaction")
     args = parser.parse_args()
     sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME)
     sh("createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME)
@@ -106,12 +107,12 @@ def main() -> None:
         import pstats
 
         profiler = cProfile.Profile()
-        counts = profiler.runcall(holds_sweep)
+        counts = profiler.runcall(holds_sweep, batch=args.batch)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     else:
-        counts = holds_sweep()
+        counts = holds_sweep(batch=args.batch)
     elapsed = time.perf_counter() - started
-    print(f"sweep: {counts['expired']:,} expired, {Hold.objects.filter(rank=1, status='held').count():,} moved up "
+    print(f"sweep (batches of {args.batch}): {counts['expired']:,} expired, {Hold.objects.filter(rank=1, status='held').count():,} moved up "
           f"to 1st, in {elapsed:.2f} s ({counts['expired'] / elapsed:,.0f} due holds/s)")
     started = time.perf_counter()
     idle = holds_sweep()

@@ -146,7 +146,7 @@ def _promote(ended: list[Hold], now: datetime) -> tuple[list[Hold], list[Hold]]:
     candidates = (
         Hold.objects.filter(musician_id__in=list(by_musician), status__in=Hold.ACTIVE_STATUSES,
                             starts_at__lt=max(h.ends_at for h in ended), ends_at__gt=min(h.starts_at for h in ended))
-        .select_related("producer", "musician", "instrument", "venue")
+        .prefetch_related("producer", "musician", "instrument", "venue")
     )
     moved: list[Hold] = []
     by_shift: dict[int, list[int]] = {}

@@ -57,7 +57,8 @@ def _expire_batch(now: datetime, batch: int) -> tuple[int, int]:
         holds = list(
             Hold.objects.select_for_update(of=("self",), skip_locked=True)
             .filter(pk__in=[hold_id for hold_id, _m in due], status__in=Hold.ACTIVE_STATUSES, expires_at__lte=now)
-            .select_related("producer", "musician", "instrument", "venue")
+            # Prefetched, not joined: a batch names a few producers and instruments many times over.
+            .prefetch_related("producer", "musician", "instrument", "venue")
         )
         confirm_challengers(holds_end(holds, status=HStatus.EXPIRED, reason="", now=now), now=now)
     return len(holds), len(due)
