@@ -32,6 +32,7 @@ KIND_GROUPS: list[KindGroup] = [
     KindGroup("short_notice", "Short-notice requests", "Urgent gigs offered to several players at once"),
     KindGroup("reviews", "Reviews", "Reviews, replies, endorsements and recommendations"),
     KindGroup("moderation", "Profile and moderation", "Your profile's review, approval or suspension"),
+    KindGroup("billing", "Invoices and payments", "Invoices ready to issue or received, payments and reminders to pay"),
 ]
 KIND_GROUP_CODES = [group.code for group in KIND_GROUPS]
 # Messages outside the groups (welcome, account notices): every channel on by default, never held.
@@ -78,6 +79,8 @@ def kind_group(kind: str) -> str:
         return "moderation"
     if kind.startswith("trust_"):
         return "reviews"
+    if kind.startswith(("invoice_", "payment_")):
+        return "billing"
     return OTHER
 
 

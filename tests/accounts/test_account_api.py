@@ -142,7 +142,8 @@ def test_notification_settings_read_and_change(client_for, make_user):
     user = make_user(email="n@example.com", phone="+447911123456")
     client = client_for(user)
     body = client.get(SETTINGS).json()
-    assert set(body["preferences"]) == {"offers", "confirmations", "reminders", "short_notice", "reviews", "moderation"}
+    assert set(body["preferences"]) == {"offers", "confirmations", "reminders", "short_notice", "reviews", "moderation",
+                                        "billing"}
     assert body["preferences"]["offers"] == {"email": True, "sms": True, "push": True}
     assert body["quiet_hours_start"] is None
     response = client.patch(SETTINGS, {"preferences": {"reviews": {"sms": False}}, "quiet_hours_start": "22:00",

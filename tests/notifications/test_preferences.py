@@ -46,6 +46,8 @@ def test_kinds_are_grouped_as_people_think_of_them():
     assert preferences.kind_group("gig_request_offer") == "short_notice"
     assert preferences.kind_group("trust_review_published") == "reviews"
     assert preferences.kind_group("profile_approved") == "moderation"
+    assert preferences.kind_group("invoice_ready") == "billing"
+    assert preferences.kind_group("payment_recorded") == "billing"
     assert preferences.kind_group("trust_musician_suspended") == "moderation"
     assert preferences.kind_group("welcome") == preferences.OTHER
 
