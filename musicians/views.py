@@ -33,6 +33,11 @@ ORDERING_LABELS = [
     ("-rating", "Best rated"), ("rate", "Lowest rate"), ("distance", "Nearest"), ("experience", "Most experienced"),
 ]
 RATE_KIND_LABELS = [("hourly", "Hourly"), ("session", "3-hour session"), ("day", "Day"), ("live", "Live show")]
+# The editor's words for the states (static/js/musicians-editor.js uses the same).
+EDITOR_STATUS_TEXT = {
+    "draft": "Draft", "pending": "Waiting for review", "approved": "Live", "rejected": "Needs changes",
+    "suspended": "Suspended",
+}
 READS_LABELS = {"notation": "Standard notation", "chords": "Chord charts", "nashville": "Nashville numbers"}
 
 
@@ -135,6 +140,11 @@ def editor_page(request):
         "block_kinds": UnavailabilityBlock.Kind.choices,
         "review_fields": REVIEW_FIELDS,
         "time_zone": request.user.time_zone,
+        "status_text": EDITOR_STATUS_TEXT.get(profile.status, profile.status),
+        # Rendered on the server too, so the status panel does not jump when the script fills it.
+        "missing": [
+            step for step in selectors.profile_completeness(profile) if step.required and not step.done
+        ] if profile.status in (MusicianProfile.Status.DRAFT, MusicianProfile.Status.REJECTED) else [],
     }
     return render(request, "musicians/editor.html", context)
 
