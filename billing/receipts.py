@@ -18,9 +18,6 @@ class ReceiptRejected(ValueError):
     pass
 
 
-RECEIPT_TYPES = (filetypes.PDF, filetypes.PNG, filetypes.JPEG)
-
-
 def check_receipt(stream: BinaryIO, size: int) -> filetypes.FileType:
     if size <= 0:
         raise ReceiptRejected("The receipt file is empty.")
