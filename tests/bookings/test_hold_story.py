@@ -16,7 +16,7 @@ from tests.bookings.conftest import NOW
 from tests.bookings.factories import make_profile, make_venue, pencil
 from tests.gigrequests.story import all_delivered, emails_to, inbox_kinds, sms_to, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.worker

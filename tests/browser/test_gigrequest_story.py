@@ -20,7 +20,7 @@ from bookings.models import Booking
 from tests.gigrequests.factories import NOW, Players, make_venue
 from tests.gigrequests.story import all_delivered, emails_to, inbox_kinds, offer_link_path, sms_to, wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser,
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser,
               pytest.mark.worker]
 
 

@@ -27,9 +27,8 @@ def make_venue(owner, *, name="Abbey Road Studio 2", lat_lng=STUDIO, **fields) -
 def ensure_reference_data() -> None:
     """Instruments and genres, as their data migration writes them.
 
-    A transactional test's flush removes them; ``serialized_rollback`` brings them back, except
-    in a browser test, where Playwright's greenlet gives the test a database connection object
-    without the serialized copy. Re-running the migration's own seed is idempotent.
+    A transactional test's flush removes them; tests/conftest.py restores them before each such
+    test, and re-running the migration's own seed here is idempotent.
     """
     if Instrument.objects.exists():
         return

@@ -14,7 +14,7 @@ from gigbook.notifications.tasks import deliver_notification, sweep_pending_deli
 from tests.gigrequests.factories import ordered, post
 from tests.gigrequests.story import sms_to, wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 NEAR = (51.5300, -0.1700)
 
 

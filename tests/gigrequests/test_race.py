@@ -13,9 +13,10 @@ from gigbook.core.errors import DomainError
 from gigbook.notifications.models import Notification
 from tests.gigrequests.factories import ordered, post
 
-# serialized_rollback: the instruments are reference data written by a migration; a transactional
-# test's flush would otherwise remove them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Reference data (instruments) removed by a transactional test's flush is restored by tests/conftest.py;
+# Django's serialized_rollback is not used: its snapshot clashes with content types recreated by an
+# earlier flush (duplicate key on django_content_type) depending on test order.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 RACERS = 24
 

@@ -18,7 +18,7 @@ from gigbook.notifications.tasks import sweep_pending_deliveries
 from tests.gigrequests.factories import ordered, post
 from tests.gigrequests.story import all_delivered, emails_to, inbox_kinds, offer_link_path, sms_to, wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 S = Invitation.Status
 
 
