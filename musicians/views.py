@@ -13,9 +13,12 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from gigbook.core.errors import NotFound
 from musicians import selectors, services
@@ -116,7 +119,48 @@ def profile_page(request, profile_id: int):
         "is_preview": profile.status != MusicianProfile.Status.APPROVED,
         "is_owner": request.user.is_authenticated and profile.user_id == request.user.pk,
     }
+    context.update(_share_meta(request, profile, share_url=context["share_url"]))
     return render(request, "musicians/profile.html", context)
+
+
+# Same escapes as Django's json_script: "</script>" or "<!--" in a musician's text cannot end the block.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def _share_meta(request, profile: MusicianProfile, *, share_url: str) -> dict:
+    """What a link preview (Open Graph, Twitter card) and search engines (schema.org Person) read.
+
+    Only the profile row's own values, which are the approved ones (edits waiting for review live in
+    ``pending_changes``), and only the city: never the home position.
+    """
+    name = profile.display_name
+    instruments = [row.instrument.name for row in profile.instruments.all()]
+    genres = [row.genre.name for row in profile.genres.all()]
+    plays = ", ".join(instruments) or "Session musician"
+    description = f"{name}: {plays}" + (f", based in {profile.city}" if profile.city else "") + "."
+    if profile.headline:
+        description += f" {profile.headline}"
+    image = request.build_absolute_uri(profile.photo.url if profile.photo else static("icons/gigbook-512.png"))
+    person = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": name,
+        "url": share_url,
+        "image": image,
+        "jobTitle": "Session musician",
+        "description": profile.headline or description,
+        "knowsAbout": instruments + genres,
+    }
+    if profile.city:
+        person["address"] = {"@type": "PostalAddress", "addressLocality": profile.city}
+    json_ld = json.dumps(person, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    return {
+        "meta_title": f"{name} – {plays} | GigBook",
+        "meta_description": description,
+        "og_image": image,
+        "has_photo": bool(profile.photo),
+        "person_json_ld": mark_safe(json_ld),  # noqa: S308 - escaped above like json_script
+    }
 
 
 @login_required
