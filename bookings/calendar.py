@@ -241,7 +241,7 @@ def _description(booking: Booking, *, for_user) -> str:
     lines = [
         f"{booking.get_kind_display()} · {booking.instrument.name}",
         f"When: {when_text(booking)}",
-        f"With: {other.full_name}",
+        f"With: {other.greeting_name}",
     ]
     if booking.brief_style:
         lines.append(f"Style: {booking.brief_style}")
@@ -268,7 +268,7 @@ def _times(booking: Booking) -> tuple[datetime, datetime]:
 
 def _address(user) -> icalendar.vCalAddress:
     address = icalendar.vCalAddress(f"mailto:{user.email}")
-    address.params["CN"] = user.full_name
+    address.params["CN"] = user.greeting_name
     return address
 
 
@@ -363,10 +363,10 @@ def hold_event(hold, *, for_user, stamp: datetime) -> icalendar.Event:
     event.add("dtstart", starts)
     event.add("dtend", ends)
     other = hold.musician if for_user.pk == hold.producer_id else hold.producer
-    event.add("summary", f"Pencilled ({hold.rank_label}): {hold.instrument.name} with {other.full_name}")
+    event.add("summary", f"Pencilled ({hold.rank_label}): {hold.instrument.name} with {other.greeting_name}")
     zone = hold.zone
     event.add("description", "\n".join([
-        f"{hold.rank_label} from {hold.producer.full_name}, not confirmed yet.",
+        f"{hold.rank_label} from {hold.producer.greeting_name}, not confirmed yet.",
         f"When: {_local_text(hold.starts_at, zone)} – {_local_text(hold.ends_at, zone)} ({hold.time_zone})",
         f"Lapses: {_local_text(hold.expires_at, zone)} unless confirmed.",
         f"Details: {settings.SITE_URL}/holds/",
@@ -380,7 +380,7 @@ def hold_event(hold, *, for_user, stamp: datetime) -> icalendar.Event:
 def feed_ics(bookings: Iterable[Booking], *, user, stamp: datetime, holds: Iterable = ()) -> bytes:
     """The user's subscription feed: accepted, completed and (recently) cancelled bookings, with alarms,
     and the holds (pencils) kept on their time as TENTATIVE events."""
-    cal = _calendar(f"GigBook – {user.full_name}", "PUBLISH")
+    cal = _calendar(f"GigBook – {user.greeting_name}", "PUBLISH")
     # Calendar apps poll subscriptions on their own schedule; these ask for hourly refreshes.
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")

@@ -107,10 +107,10 @@ def notify_offer(booking: Booking, *, token: str) -> None:
     flag = " (below your published rate)" if booking.below_published_rate else ""
     _send(
         booking, musician, event="offered",
-        title=f"New offer from {booking.producer.full_name}: {booking.instrument.name}, {_fmt(booking.starts_at, booking.zone)}",
-        body=f"{booking.producer.full_name} would like to book you.\n\n{_details(booking, musician)}\n\n"
+        title=f"New offer from {booking.producer.greeting_name}: {booking.instrument.name}, {_fmt(booking.starts_at, booking.zone)}",
+        body=f"{booking.producer.greeting_name} would like to book you.\n\n{_details(booking, musician)}\n\n"
              f"Answer by {answer_by} ({musician.time_zone}). Open the link to accept, decline or counter.",
-        sms=f"GigBook: {booking.producer.full_name} offers you {booking.instrument.name}, "
+        sms=f"GigBook: {booking.producer.greeting_name} offers you {booking.instrument.name}, "
             f"{when_text(booking, musician)}, {booking.fee_total} {booking.currency}{flag}. "
             f"Answer by {answer_by} ({musician.time_zone}): {settings.SITE_URL}{short_path}",
         url=link_path,
@@ -122,10 +122,10 @@ def notify_countered(booking: Booking) -> None:
     note = f"\nTheir note: {booking.counter_note}" if booking.counter_note else ""
     _send(
         booking, producer, event="countered",
-        title=f"{booking.musician.full_name} countered: {booking.counter_total} {booking.currency}",
-        body=f"{booking.musician.full_name} proposes other terms for {when_text(booking, producer)}.{note}\n\n"
+        title=f"{booking.musician.greeting_name} countered: {booking.counter_total} {booking.currency}",
+        body=f"{booking.musician.greeting_name} proposes other terms for {when_text(booking, producer)}.{note}\n\n"
              f"Proposed fee:\n{quote_text(booking.counter_quote or {})}\n\nYou offered:\n{quote_text(booking.quote)}",
-        sms=f"GigBook: {booking.musician.full_name} countered your offer ({booking.counter_total} {booking.currency}).",
+        sms=f"GigBook: {booking.musician.greeting_name} countered your offer ({booking.counter_total} {booking.currency}).",
     )
 
 
@@ -134,10 +134,10 @@ def notify_accepted(booking: Booking) -> None:
         other = booking.musician if recipient.pk == booking.producer_id else booking.producer
         _send(
             booking, recipient, event="accepted",
-            title=f"Confirmed: {booking.instrument.name} with {other.full_name}, {_fmt(booking.starts_at, booking.zone)}",
+            title=f"Confirmed: {booking.instrument.name} with {other.greeting_name}, {_fmt(booking.starts_at, booking.zone)}",
             body=f"The booking is confirmed.\n\n{_details(booking, recipient)}\n\n"
                  "The attached calendar entry adds it to your calendar.",
-            sms=f"GigBook: confirmed – {booking.instrument.name} with {other.full_name}, "
+            sms=f"GigBook: confirmed – {booking.instrument.name} with {other.greeting_name}, "
                 f"{_fmt(booking.starts_at, booking.zone)} ({booking.time_zone}).",
             ics=True,
         )
@@ -147,9 +147,9 @@ def notify_declined(booking: Booking) -> None:
     note = f"\nTheir note: {booking.response_note}" if booking.response_note else ""
     _send(
         booking, booking.producer, event="declined",
-        title=f"{booking.musician.full_name} declined your offer",
-        body=f"{booking.musician.full_name} cannot take {when_text(booking, booking.producer)}.{note}",
-        sms=f"GigBook: {booking.musician.full_name} declined your offer for {_fmt(booking.starts_at, booking.zone)}.",
+        title=f"{booking.musician.greeting_name} declined your offer",
+        body=f"{booking.musician.greeting_name} cannot take {when_text(booking, booking.producer)}.{note}",
+        sms=f"GigBook: {booking.musician.greeting_name} declined your offer for {_fmt(booking.starts_at, booking.zone)}.",
     )
 
 
@@ -157,7 +157,7 @@ def notify_counter_declined(booking: Booking) -> None:
     note = f"\nNote: {booking.response_note}" if booking.response_note else ""
     _send(
         booking, booking.musician, event="counter_declined",
-        title=f"{booking.producer.full_name} did not accept your counter-offer",
+        title=f"{booking.producer.greeting_name} did not accept your counter-offer",
         body=f"Your counter-offer for {when_text(booking, booking.musician)} was declined.{note}",
         sms=f"GigBook: your counter-offer for {_fmt(booking.starts_at, booking.zone)} was declined.",
     )
@@ -167,7 +167,7 @@ def notify_withdrawn(booking: Booking) -> None:
     note = f"\nNote: {booking.response_note}" if booking.response_note else ""
     _send(
         booking, booking.musician, event="withdrawn",
-        title=f"{booking.producer.full_name} withdrew an offer",
+        title=f"{booking.producer.greeting_name} withdrew an offer",
         body=f"The offer for {when_text(booking, booking.musician)} was withdrawn.{note}",
         sms=f"GigBook: the offer for {_fmt(booking.starts_at, booking.zone)} was withdrawn.",
     )
@@ -184,9 +184,9 @@ def notify_expired(booking: Booking) -> None:
 
 
 def notify_cancelled(booking: Booking) -> None:
-    who = booking.cancelled_by.full_name if booking.cancelled_by else "GigBook"
+    who = booking.cancelled_by.greeting_name if booking.cancelled_by else "GigBook"
     fee = (f"\nLate cancellation: {booking.cancellation_fee} {booking.currency} is owed to "
-           f"{booking.musician.full_name}.") if booking.cancellation_fee else ""
+           f"{booking.musician.greeting_name}.") if booking.cancellation_fee else ""
     for recipient in (booking.producer, booking.musician):
         _send(
             booking, recipient, event="cancelled",
@@ -226,7 +226,7 @@ def notify_reminder(booking: Booking, *, which: str) -> None:
         notify(
             recipient=recipient,
             kind=f"booking_reminder_{which}",
-            title=f"Reminder: {booking.instrument.name} with {other.full_name} {label}",
+            title=f"Reminder: {booking.instrument.name} with {other.greeting_name} {label}",
             body=f"{_details(booking, recipient)}",
             url=_page(booking),
             sms_text=f"GigBook reminder: {booking.instrument.name} {label}, {_fmt(booking.starts_at, booking.zone)}, "

@@ -79,7 +79,7 @@ def search_page(request):
     if valid:
         kwargs = params.search_kwargs()
         rate_kind = kwargs["rate_kind"]
-        queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS, "user__full_name")
+        queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS, "user__full_name", "user__display_name")
         page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     keep = query.copy()
     keep.pop("page", None)

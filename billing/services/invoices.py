@@ -137,7 +137,7 @@ def invoice_draft_for_booking(*, booking_id: int, reason: str = Invoice.Reason.C
     notify(
         recipient=booking.musician, kind="invoice_ready",
         title=f"Invoice ready: {what}",
-        body=(f"Your invoice to {booking.producer.full_name} for {booking.summary} is ready: "
+        body=(f"Your invoice to {booking.producer.greeting_name} for {booking.summary} is ready: "
               f"{rules.show(invoice.total, invoice.currency)}. Check it, add any expenses, and issue it."),
         url=issue_link(invoice),
         sms_text=f"GigBook: invoice ready, {rules.show(invoice.total, invoice.currency)} for {what}. Issue it here:",

@@ -85,7 +85,7 @@ def payment_record(*, invoice_id: int, actor, amount: Any, paid_on: date | None 
     else:
         notify(recipient=invoice.musician, kind="payment_recorded",
                title=f"{invoice.snapshot['producer']['name']} says they paid {show(value, invoice.currency)}",
-               body=(f"{invoice.producer.full_name} recorded a payment of {show(value, invoice.currency)} on "
+               body=(f"{invoice.producer.greeting_name} recorded a payment of {show(value, invoice.currency)} on "
                      f"{paid_on:%d %B %Y} against {invoice.number}. Confirm it once it reaches your account."),
                url=f"/billing/invoices/{invoice.pk}/", dedupe_key=f"payment-recorded-{payment.pk}")
     return payment

@@ -101,7 +101,7 @@ def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path:
     zone, how many chairs, that the first to accept wins) and a short link (``sms_link_path``)."""
     musician = invitation.musician
     zone = musician.zone
-    producer = request.producer.full_name
+    producer = request.producer.greeting_name
     instrument = invitation.instrument.name
     chairs = chair_count(request, invitation.instrument_id)
     brief = "\n".join(part for part in (
@@ -153,7 +153,7 @@ def notify_filled(invitation: Invitation, request: GigRequest) -> None:
         kind="gig_request_filled",
         title=f"Filled – thank you: {instrument}, {fmt(request.starts_at, request.zone)}",
         body=(
-            f"{subject} for {request.producer.full_name} on {when_text(request, invitation.musician)} "
+            f"{subject} for {request.producer.greeting_name} on {when_text(request, invitation.musician)} "
             f"{verb} been filled. Thank you for your time – nothing more to do."
         ),
         sms_text=(
@@ -170,11 +170,11 @@ def notify_cancelled(invitation: Invitation, request: GigRequest) -> None:
         kind="gig_request_cancelled",
         title=f"Cancelled: {invitation.instrument.name}, {fmt(request.starts_at, request.zone)}",
         body=(
-            f"{request.producer.full_name} cancelled the short-notice request for "
+            f"{request.producer.greeting_name} cancelled the short-notice request for "
             f"{when_text(request, invitation.musician)}. Nothing more to do."
         ),
         sms_text=(
-            f"GigBook: {request.producer.full_name} cancelled the {invitation.instrument.name} request for "
+            f"GigBook: {request.producer.greeting_name} cancelled the {invitation.instrument.name} request for "
             f"{fmt(request.starts_at, request.zone)}."
         ),
         dedupe_key=f"gigreq-invitation:{invitation.pk}:cancelled",

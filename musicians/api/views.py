@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -184,7 +185,8 @@ class MusicianSearchView(generics.GenericAPIView):
             # The account name rides on the page query (count() drops the unused join).
             queryset = (
                 selectors.musician_search(**kwargs).select_related(None).prefetch_related(None).only(*CARD_COLUMNS)
-                .annotate(full_name=F("user__full_name"))
+                # The person's display name (every page shows that), else the full name.
+                .annotate(full_name=Coalesce(NullIf(F("user__display_name"), Value("")), F("user__full_name")))
             )
             page = self.paginate_queryset(queryset)
             details = selectors.card_details([profile.pk for profile in page])

@@ -89,12 +89,12 @@ def recommendation_create(
     notify(
         recipient=producer,
         kind="trust_recommendation",
-        title=f"{booking.musician.full_name} recommends {colleague.display_name}",
-        body=f"{booking.musician.full_name} declined your offer for {booking.summary} "
+        title=f"{booking.musician.greeting_name} recommends {colleague.display_name}",
+        body=f"{booking.musician.greeting_name} declined your offer for {booking.summary} "
              f"({when_text(booking, producer)}) and suggests {colleague.display_name} "
              f"({booking.instrument.name}) instead.{said}\n\nOpen the link to send them the same offer in one tap.",
         url=f"/recommendations/{rec.pk}/",
-        sms_text=f"GigBook: {booking.musician.full_name} can't make it and recommends {colleague.display_name}. "
+        sms_text=f"GigBook: {booking.musician.greeting_name} can't make it and recommends {colleague.display_name}. "
                  "Send them the offer:",
         dedupe_key=f"trust:recommendation:{rec.pk}",
     )
@@ -154,8 +154,8 @@ def recommendation_send_offer(
     notify(
         recipient=rec.recommender,
         kind="trust_recommendation_used",
-        title=f"{original.producer.full_name} took your recommendation",
-        body=f"{original.producer.full_name} sent {rec.recommended.display_name} the offer you passed on. Thanks for "
+        title=f"{original.producer.greeting_name} took your recommendation",
+        body=f"{original.producer.greeting_name} sent {rec.recommended.display_name} the offer you passed on. Thanks for "
              "the tip!",
         url="",
         sms_text="",

@@ -119,8 +119,8 @@ def _publish(booking: Booking, now: datetime, at: datetime) -> list[Review]:
         notify(
             recipient=review.subject,
             kind="trust_review_published",
-            title=f"{review.author.full_name}'s review of your gig is now visible",
-            body=f"{review.author.full_name} gave you {review.rating}/5 for the gig on {_when(booking)}."
+            title=f"{review.author.greeting_name}'s review of your gig is now visible",
+            body=f"{review.author.greeting_name} gave you {review.rating}/5 for the gig on {_when(booking)}."
                  + (f"\n\n“{review.text}”" if review.text else "")
                  + "\n\nYou can reply once; your reply is shown under the review.",
             url="/reviews/",
@@ -177,12 +177,12 @@ def review_create(
         notify(
             recipient=subject,
             kind="trust_review_waiting",
-            title=f"{author.full_name} reviewed your gig on {_when(booking)}",
-            body=f"{author.full_name} has written a review of the gig on {_when(booking)}. Reviews stay hidden "
+            title=f"{author.greeting_name} reviewed your gig on {_when(booking)}",
+            body=f"{author.greeting_name} has written a review of the gig on {_when(booking)}. Reviews stay hidden "
                  f"until you have reviewed them too, or until {closes.astimezone(subject.zone):%d %b %Y}, so "
                  "neither side writes with the other's review in mind.",
             url="/reviews/",
-            sms_text=f"GigBook: {author.full_name} reviewed your gig. Leave yours:",
+            sms_text=f"GigBook: {author.greeting_name} reviewed your gig. Leave yours:",
             dedupe_key=f"trust:review:{review.pk}:waiting",
         )
     return review
@@ -207,7 +207,7 @@ def review_reply(*, author, review_id: int, text: str) -> Review:
     notify(
         recipient=review.author,
         kind="trust_review_reply",
-        title=f"{author.full_name} replied to your review",
+        title=f"{author.greeting_name} replied to your review",
         body=f"“{text}”",
         url="/reviews/",
         sms_text="",
@@ -307,12 +307,12 @@ def review_invitations_send(*, since: timedelta = timedelta(days=2), limit: int 
             notify(
                 recipient=recipient,
                 kind="trust_review_invite",
-                title=f"How was the gig with {other.full_name}?",
-                body=f"Review {other.full_name} for the gig on {_when(booking)} ({booking.summary}). "
+                title=f"How was the gig with {other.greeting_name}?",
+                body=f"Review {other.greeting_name} for the gig on {_when(booking)} ({booking.summary}). "
                      f"You have until {closes.astimezone(recipient.zone):%d %b %Y}; reviews stay hidden until "
                      "you have both written one.",
                 url="/reviews/",
-                sms_text=f"GigBook: how was the gig with {other.full_name}? Leave a review:",
+                sms_text=f"GigBook: how was the gig with {other.greeting_name}? Leave a review:",
                 dedupe_key=f"trust:review-invite:{booking.pk}:{role}",
             )
             sent += 1
