@@ -62,7 +62,7 @@ def _group_vouches(vouches) -> list[dict]:
         endorser = vouch.endorser
         profile = getattr(endorser, "musician_profile", None)
         entry = grouped.setdefault(endorser.pk, {
-            "name": profile.display_name if profile else endorser.full_name,
+            "name": profile.display_name if profile else endorser.greeting_name,
             "url": profile.get_absolute_url() if profile and profile.is_public else "",
             "skills": [],
             "notes": [],
