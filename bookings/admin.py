@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from bookings import services
 from bookings.models import Booking, BookingEvent, CalendarFeed, Material, Venue
 from gigbook.core.errors import DomainError
+from gigbook.core.text import counted
 
 
 @admin.register(Venue)
@@ -63,7 +64,7 @@ class BookingAdmin(admin.ModelAdmin):
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"Booking {booking_id}: {exc.detail}", messages.WARNING)
-        self.message_user(request, f"Cancelled {done} booking(s).")
+        self.message_user(request, f"Cancelled {counted(done, 'booking')}.")
 
 
 @admin.register(CalendarFeed)

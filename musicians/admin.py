@@ -81,8 +81,10 @@ def _run(modeladmin, request, queryset, action, verb: str, **kwargs) -> None:
             done += 1
         except DomainError as exc:
             modeladmin.message_user(request, f"{profile}: {exc.detail}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, f"{done} profile(s) {verb}.", messages.SUCCESS)
+    if done == 1:
+        modeladmin.message_user(request, f"Profile {verb}: {profile}", messages.SUCCESS)
+    elif done:
+        modeladmin.message_user(request, f"{done} profiles {verb}.", messages.SUCCESS)
 
 
 def _with_reason(modeladmin, request, queryset, action, verb: str, title: str):

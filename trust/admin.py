@@ -36,6 +36,7 @@ from django.utils.timesince import timesince
 from bookings.models import Booking
 from gigbook.core import clock
 from gigbook.core.errors import DomainError
+from gigbook.core.text import counted
 from musicians.models import MusicianProfile
 from trust import selectors, services
 from trust.forms import HideReviewForm, RejectForm, ResolveFlagForm, ResolveReportForm, SuspendForm
@@ -169,11 +170,19 @@ def _ask(modeladmin, request, queryset, *, form_class, title: str, intro: str, b
 
 
 def _report_bulk(modeladmin, request, result, verb: str) -> None:
-    if result.done:
-        modeladmin.message_user(request, f"{len(result.done)} profile(s) {verb}.", messages.SUCCESS)
-    names = dict(MusicianProfile.objects.filter(pk__in=result.failed).values_list("pk", "stage_name"))
+    names = {p.pk: p.display_name
+             for p in MusicianProfile.objects.filter(pk__in=[*result.done, *result.failed]).select_related("user")}
+    if len(result.done) == 1:
+        [pk] = result.done
+        modeladmin.message_user(request, f"Profile {verb}: {names.get(pk) or pk}", messages.SUCCESS)
+    elif result.done:
+        modeladmin.message_user(request, f"{len(result.done)} profiles {verb}.", messages.SUCCESS)
     for pk, detail in result.failed.items():
         modeladmin.message_user(request, f"{names.get(pk) or f'Profile {pk}'}: {detail}", messages.ERROR)
+
+
+# What the single-profile buttons say once done: "Profile approved: Zoë Keys".
+DONE_WORDS = {"approve": "approved", "reject": "rejected", "suspend": "suspended", "unsuspend": "reinstated"}
 
 
 def _bulk(modeladmin, request, queryset, action: str, verb: str, **reason):
@@ -386,13 +395,18 @@ class ProfileModerationAdmin(ModerateMixin, admin.ModelAdmin):
                                                                     **data)
                     self.message_user(
                         request,
-                        f"{profile.display_name} suspended: {len(effects.withdrawn)} offer(s) withdrawn, "
-                        f"{len(effects.flagged)} booking(s) flagged, {len(effects.producers_told)} producer(s) told.",
+                        f"Profile suspended: {profile.display_name}. {counted(effects.withdrawn, 'offer')} withdrawn, "
+                        f"{counted(effects.flagged, 'booking')} flagged, "
+                        f"{counted(effects.producers_told, 'producer')} told.",
                         messages.SUCCESS,
                     )
                 else:
+                    # Approving or rejecting a live profile acts on its waiting changes; the profile stays live.
+                    changes = profile.status == MusicianProfile.Status.APPROVED and action in ("approve", "reject")
                     services.moderation_apply(action=action, profile_id=pk, by=request.user, source=SOURCE, **data)
-                    self.message_user(request, f"{profile.display_name}: {action} done.", messages.SUCCESS)
+                    what = "Changes" if changes else "Profile"
+                    self.message_user(request, f"{what} {DONE_WORDS[action]}: {profile.display_name}",
+                                      messages.SUCCESS)
             except DomainError as exc:
                 details = " ".join(str(m) for msgs in (exc.fields or {}).values() for m in msgs)
                 self.message_user(request, f"{profile.display_name}: {exc.detail} {details}".strip(), messages.ERROR)
@@ -464,7 +478,7 @@ def _resolve_reports(modeladmin, request, queryset, data):
             done += 1
         except DomainError as exc:
             modeladmin.message_user(request, f"Report {report_id}: {exc.detail}", messages.ERROR)
-    modeladmin.message_user(request, f"{done} report(s) resolved; the reporters are told the outcome.",
+    modeladmin.message_user(request, f"{counted(done, 'report')} resolved; the reporters are told the outcome.",
                             messages.SUCCESS)
 
 

@@ -28,6 +28,17 @@ def _open_reports() -> Subquery:
     )
 
 
+# The queue: first profiles and the waiting changes of live ones (which stay public meanwhile).
+_PENDING_REVIEW = Q(status=Status.PENDING) | Q(status=Status.APPROVED, changes_state=MusicianProfile.ChangesState.PENDING)
+
+
+def pending_review_count(*, user) -> int | None:
+    """How many profiles wait in the review queue; None for people who cannot see the queue. One query."""
+    if not (user.is_authenticated and user.is_staff and user.has_perm("trust.view_pendingprofile")):
+        return None
+    return MusicianProfile.objects.filter(_PENDING_REVIEW).count()
+
+
 def moderation_profiles(*, status: str | None = None) -> QuerySet:
     """Profiles for moderators, with what the diff needs prefetched.
 
@@ -37,9 +48,7 @@ def moderation_profiles(*, status: str | None = None) -> QuerySet:
     """
     qs = MusicianProfile.objects.all()
     if status == Status.PENDING:
-        # The queue: first profiles and the waiting changes of live ones (which stay public meanwhile).
-        qs = qs.filter(Q(status=Status.PENDING)
-                       | Q(status=Status.APPROVED, changes_state=MusicianProfile.ChangesState.PENDING))
+        qs = qs.filter(_PENDING_REVIEW)
     elif status:
         qs = qs.filter(status=status)
     qs = qs.select_related("user", "approved_snapshot", "reviewed_by").prefetch_related(

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from bookings.gigrequests import services
 from bookings.gigrequests.models import Chair, Favourite, GigRequest, Invitation, ResponseStats
 from gigbook.core.errors import DomainError
+from gigbook.core.text import counted
 
 
 class ChairInline(admin.TabularInline):
@@ -51,7 +52,7 @@ class GigRequestAdmin(admin.ModelAdmin):
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"#{gig_request.pk}: {exc.detail}", messages.WARNING)
-        self.message_user(request, f"Cancelled {done} request(s).")
+        self.message_user(request, f"Cancelled {counted(done, 'request')}.")
 
 
 @admin.register(Favourite)

@@ -293,5 +293,9 @@ class ResponseStats(models.Model):
     median_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = "response stats"
+        verbose_name_plural = "response stats"
+
     def __str__(self) -> str:
         return f"Response stats of {self.musician_id}"

@@ -67,3 +67,11 @@ class GigBookAdminSite(AdminSite):
                        **(extra_context or {})}
             return TemplateResponse(request, self.login_template, context, status=429)
         return super().login(request, extra_context)
+
+    def index(self, request, extra_context=None):
+        # The review queue's length on the admin home, so a waiting musician is noticed without opening it.
+        from trust import selectors  # the admin site is built before the apps' models are ready
+
+        extra_context = {**(extra_context or {}), "pending_review_count": selectors.pending_review_count(
+            user=request.user)}
+        return super().index(request, extra_context)

@@ -73,7 +73,7 @@ def test_a_moderator_works_the_queue(live_server, page, make_user, producer, fro
     expect(page.locator(".trust-diff ins")).to_have_text("keys, call 07911 000000")
     page.get_by_role("link", name="Approve").click()
     page.get_by_role("button", name=re.compile("^Approve")).click()
-    expect(page.locator(".messagelist")).to_contain_text("approve done")
+    expect(page.locator(".messagelist")).to_have_text("Changes approved: Edited Player")
     expect(page.locator("#result_list tbody tr")).to_have_count(2)
 
     # Reject the other two at once, with a reason from the list.
@@ -83,7 +83,7 @@ def test_a_moderator_works_the_queue(live_server, page, make_user, producer, fro
     page.get_by_label("Reason").select_option("incomplete")
     page.get_by_label("Details for the musician").fill("Add at least one recording.")
     page.get_by_role("button", name="Reject").click()
-    expect(page.locator(".messagelist")).to_contain_text("2 profile(s) rejected.")
+    expect(page.locator(".messagelist")).to_contain_text("2 profiles rejected.")
     assert MusicianProfile.objects.filter(status=S.REJECTED).count() == 2
 
     # Suspend a profile with an open offer and a confirmed booking.
@@ -93,7 +93,7 @@ def test_a_moderator_works_the_queue(live_server, page, make_user, producer, fro
     page.get_by_label("Details for the musician").fill("Abusive messages to a producer.")
     page.get_by_role("button", name=re.compile("^Suspend")).click()
     expect(page.locator(".messagelist")).to_contain_text(
-        "1 offer(s) withdrawn, 1 booking(s) flagged, 1 producer(s) told")
+        "1 offer withdrawn, 1 booking flagged, 1 producer told")
     assert Booking.objects.get(pk=open_offer.pk).status == Booking.Status.WITHDRAWN
     assert Booking.objects.get(pk=confirmed.pk).status == Booking.Status.ACCEPTED
     assert BookingFlag.objects.get().booking_id == confirmed.pk

@@ -129,7 +129,7 @@ def test_bulk_approve_from_the_queue(moderator, make_musician, now):
     profiles = [make_musician(f"Player {n}", status=S.PENDING) for n in range(3)]
     response = browser(moderator).post(
         QUEUE, {"action": "approve_profiles", ACTION_CHECKBOX_NAME: [p.pk for p in profiles]}, follow=True)
-    assert "3 profile(s) approved." in response.content.decode()
+    assert "3 profiles approved." in response.content.decode()
     assert MusicianProfile.objects.filter(status=S.APPROVED).count() == 3
     assert AuditEntry.objects.filter(action="profile.approve", source="admin").count() == 3
 
@@ -148,7 +148,7 @@ def test_bulk_reject_asks_for_a_reason_then_tells_each_musician(moderator, make_
     assert MusicianProfile.objects.filter(status=S.PENDING).count() == 2
     done = client.post(QUEUE, {"action": "reject_profiles", ACTION_CHECKBOX_NAME: ids, "apply": "1",
                                "reason_code": "photo", "details": "Use a photo of you playing."}, follow=True)
-    assert "2 profile(s) rejected." in done.content.decode()
+    assert "2 profiles rejected." in done.content.decode()
     for profile in profiles:
         note = Notification.objects.get(recipient=profile.user, kind="profile_rejected")
         assert "The photo is not a clear picture of you. Use a photo of you playing." in note.body
@@ -165,7 +165,7 @@ def test_suspending_from_the_profile_page_has_every_effect_once(moderator, make_
     response = client.post(url, {"reason_code": "harassment", "details": "Abusive messages to a producer."},
                            follow=True)
     body = response.content.decode()
-    assert "1 offer(s) withdrawn, 1 booking(s) flagged, 1 producer(s) told" in body
+    assert "Profile suspended: Suspend Me. 1 offer withdrawn, 1 booking flagged, 1 producer told." in body
     assert MusicianProfile.objects.get(pk=profile.pk).status == S.SUSPENDED
     assert Booking.objects.get(pk=offered.pk).status == Booking.Status.WITHDRAWN
     assert BookingFlag.objects.get().booking_id == accepted.pk
@@ -188,7 +188,7 @@ def test_reports_are_grouped_by_profile_and_resolved_from_the_admin(moderator, m
     done = client.post("/admin/trust/reportedprofile/", {
         "action": "resolve_profile_reports", ACTION_CHECKBOX_NAME: [profile.pk], "apply": "1",
         "outcome": "warned", "note": "Spoke to them."}, follow=True)
-    assert "2 report(s) resolved" in done.content.decode()
+    assert "2 reports resolved;" in done.content.decode()
     assert Notification.objects.filter(kind="trust_report_resolved").count() == 2
 
 

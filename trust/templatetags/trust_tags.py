@@ -71,3 +71,10 @@ def _group_vouches(vouches) -> list[dict]:
         if vouch.note:
             entry["notes"].append(vouch.note)
     return list(grouped.values())
+
+
+@register.simple_tag(takes_context=True)
+def pending_review_count(context) -> int | None:
+    """For the staff menu: profiles waiting for review (None when the user cannot see the queue)."""
+    request = context.get("request")
+    return selectors.pending_review_count(user=request.user) if request is not None else None
