@@ -43,7 +43,8 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = time_zone_choices()
         self.fields["phone_country"].choices = country_choices()
-        self.fields["phone_country"].initial = region_for_zone(self.fields["time_zone"].initial)
+        # Without JavaScript (zone UTC) the country defaults to where most of our players are.
+        self.fields["phone_country"].initial = region_for_zone(self.fields["time_zone"].initial) or "GB"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone_country"].widget.attrs["autocomplete"] = "tel-country-code"
