@@ -37,6 +37,8 @@ def test_profile_header_uses_the_width_on_desktop_and_phone(live_server, browser
 
     desk = browser.new_context(viewport={"width": 1366, "height": 768})
     page = desk.new_page()
+    console = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto(url)
     book = page.locator(".mus-profile-head").get_by_role("link", name="Book this player")
     expect(book).to_be_visible()
@@ -46,6 +48,9 @@ def test_profile_header_uses_the_width_on_desktop_and_phone(live_server, browser
     assert name.bounding_box()["width"] > 600
     head = page.locator(".mus-profile-head").bounding_box()
     assert book.bounding_box()["y"] + book.bounding_box()["height"] < 768  # the main action is in the first screen
+    # The JSON-LD block is data, not a script: the CSP (script-src with a nonce) reports nothing about it.
+    assert page.locator('script[type="application/ld+json"]').count() == 1
+    assert not [text for text in console if "Content Security Policy" in text], console
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/profile-1366-{'photo' if with_photo else 'no-photo'}.png")
     desk.close()
