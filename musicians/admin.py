@@ -74,17 +74,17 @@ class BlockInline(admin.TabularInline):
 
 
 def _run(modeladmin, request, queryset, action, verb: str, **kwargs) -> None:
-    done = 0
+    done = []
     for profile in queryset.select_related("user"):
         try:
             action(profile=profile, **kwargs)
-            done += 1
+            done.append(profile)
         except DomainError as exc:
             modeladmin.message_user(request, f"{profile}: {exc.detail}", messages.ERROR)
-    if done == 1:
-        modeladmin.message_user(request, f"Profile {verb}: {profile}", messages.SUCCESS)
+    if len(done) == 1:
+        modeladmin.message_user(request, f"Profile {verb}: {done[0]}", messages.SUCCESS)
     elif done:
-        modeladmin.message_user(request, f"{done} profiles {verb}.", messages.SUCCESS)
+        modeladmin.message_user(request, f"{len(done)} profiles {verb}.", messages.SUCCESS)
 
 
 def _with_reason(modeladmin, request, queryset, action, verb: str, title: str):

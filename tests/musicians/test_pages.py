@@ -139,6 +139,22 @@ def test_admin_actions_use_the_moderation_services(make_profile, staff_user):
     assert {n.kind for n in Notification.objects.all()} == {"profile_approved", "profile_rejected"}
 
 
+def test_admin_action_names_the_profile_it_approved_when_another_fails(make_profile, staff_user):
+    from django.contrib.admin import AdminSite
+
+    from musicians.admin import MusicianProfileAdmin
+
+    admin = MusicianProfileAdmin(MusicianProfile, AdminSite())
+    waiting = make_profile(status="pending", stage_name="Ready Player")
+    drafting = make_profile(status="draft", stage_name="Draft Player")  # after the good one: the loop ends on it
+    request = _admin_request(staff_user)
+    admin.approve(request, MusicianProfile.objects.filter(pk__in=[waiting.pk, drafting.pk]).order_by("pk"))
+    said = [str(m) for m in request._messages]
+    assert "Profile approved: Ready Player" in said
+    assert any(m.startswith("Draft Player: ") for m in said)
+    assert not any("(s)" in m for m in said)
+
+
 def test_demo_seed_builds_a_searchable_directory_and_is_idempotent(settings, client):
     settings.DEBUG = True
     call_command("seed_demo")
