@@ -11,8 +11,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	done)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gigbook
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The suite's second pass goes through a real PgBouncer (transaction pooling) to this database.
+PGBOUNCER_DATABASE_URL ?= $(patsubst %/gigbook,%/gigbook_pgbouncer,$(TEST_DATABASE_URL))
 
-.PHONY: help run test venv deps test-deps services lint check-migrations check-schema pytest bench clean
+.PHONY: help run test venv deps test-deps services lint check-migrations check-schema pytest pytest-pgbouncer bench clean
 
 help:
 	@echo "make run    - set up and start the demo app (web + Celery worker + beat) on http://127.0.0.1:$(PORT)"
@@ -54,6 +56,10 @@ test-deps: $(VENV)/.test-deps
 	  pkgs="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; fi; }
+	@command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || { \
+	  echo "Installing PgBouncer for the pooled test pass (apt)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; fi; }
 
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
@@ -68,7 +74,15 @@ check-schema: $(VENV)/.test-deps
 pytest: $(VENV)/.test-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: test-deps services lint check-migrations check-schema pytest
+# The non-browser suite again, every connection (web code, test code, started workers) through a real
+# PgBouncer in transaction pooling mode. The test database is made fresh here and kept by pytest
+# (--reuse-db): dropping it through the pooler would fail while PgBouncer holds server connections.
+pytest-pgbouncer: $(VENV)/.test-deps
+	psql "$(patsubst %/gigbook_pgbouncer,%/postgres,$(PGBOUNCER_DATABASE_URL))" -qc "DROP DATABASE IF EXISTS test_gigbook_pgbouncer"
+	REDIS_URL=$(TEST_REDIS_URL) scripts/with-pgbouncer.sh $(PGBOUNCER_DATABASE_URL) \
+	  $(VENV)/bin/pytest --reuse-db -m "not browser" $(PGBOUNCER_PYTEST_ARGS)
+
+test: test-deps services lint check-migrations check-schema pytest pytest-pgbouncer
 
 bench: $(VENV)/.test-deps services
 	@echo "See bench/README.md for each benchmark's command."
