@@ -84,8 +84,10 @@ def test_twenty_concurrent_confirms_of_competing_holds_leave_exactly_one_booking
     producers = [make_user(producer=True, full_name=f"Producer {n}") for n in range(RACERS)]
     holds = []
     for n, producer in enumerate(producers):
-        # Different but overlapping times: every hold is on the same musician's evening.
-        hold = pencil(producer, profile, starts_at=start + timedelta(minutes=10 * n))
+        # Different times that all overlap one another (the last starts at +95 min, before the first ends
+        # at +180): every hold competes for the same evening. With 10-minute steps the last holds missed
+        # the first one's time, so a booking there rightly left them open and the test failed at random.
+        hold = pencil(producer, profile, starts_at=start + timedelta(minutes=5 * n))
         services.hold_accept(hold_id=hold.pk, actor=musician)
         holds.append(hold)
     # The 1st releases at the same moment: ranks move while the others race to confirm.
