@@ -6,6 +6,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bookings.gigrequests import views as gigrequest_views
+from desk import views as desk_views
 from gigbook.core import api as core_api
 from gigbook.core import pwa
 from gigbook.core import views as core_views
@@ -26,7 +27,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", desk_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers (and the admin, which links no icon) ask for /favicon.ico.
     path("favicon.ico", core_views.favicon),
