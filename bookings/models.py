@@ -397,6 +397,7 @@ class BookingEvent(models.Model):
         "withdraw": "withdrew the offer", "accept_counter": "accepted the counter-offer",
         "decline_counter": "declined the counter-offer", "cancel": "cancelled", "complete": "marked it completed",
         "expire": "expired (not answered in time)", "create_accepted": "booked it (short-notice)",
+        "reschedule": "changed the time, place or fee (call sheet)",
     }
 
     def __str__(self) -> str:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "musicians",
     "bookings",
     "bookings.gigrequests",
+    "bookings.callsheets",
     "trust",
     "billing",
 ]
@@ -324,6 +325,7 @@ CELERY_BEAT_SCHEDULE = {
     "bookings-sweep": {"task": "bookings.tasks.sweep_bookings", "schedule": 60.0},
     "bookings-reminders": {"task": "bookings.tasks.send_due_reminders", "schedule": 60.0},
     "bookings-holds": {"task": "bookings.tasks.sweep_holds", "schedule": 60.0},
+    "callsheets-reminders": {"task": "bookings.callsheets.tasks.send_due_call_sheet_reminders", "schedule": 60.0},
     "gig-requests-sweep": {"task": "bookings.gigrequests.tasks.sweep_gig_requests", "schedule": 15.0},
     "trust-reviews": {"task": "trust.tasks.publish_due_reviews", "schedule": 300.0},
     "trust-review-invitations": {"task": "trust.tasks.send_review_invitations", "schedule": 300.0},

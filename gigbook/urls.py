@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("gigbook.accounts.urls")),
     path("", include("gigbook.notifications.urls")),
     path("", include("musicians.urls")),
+    path("", include("bookings.callsheets.urls")),
     path("", include("bookings.urls")),
     path("gig-requests/", include("bookings.gigrequests.urls")),
     # The short-notice pages lived under /requests/ until they took the feature's one name;

@@ -1,7 +1,7 @@
 """Every write about bookings, one module per use case; the public names are re-exported here.
 
 Modules: ``offers`` (preview, firm offers), ``lifecycle`` (answers and later moves), ``sweeps``
-(beat), ``venues``, ``materials``, ``calendar`` (feed tokens); ``common`` and ``terms`` hold the
+(beat), ``reschedule`` (moving an accepted booking), ``venues``, ``materials``, ``calendar`` (feed tokens); ``common`` and ``terms`` hold the
 shared rules, locks and fee terms.
 
 Each use case is one keyword-only function with one transaction. Locks are always taken in the
@@ -57,6 +57,7 @@ from bookings.services.lifecycle import (
 )
 from bookings.services.materials import MAX_MATERIALS_PER_BOOKING, material_add, material_delete
 from bookings.services.offers import booking_create_accepted, booking_offer, booking_preview, request_fingerprint
+from bookings.services.reschedule import booking_reschedule
 from bookings.services.sweeps import REMINDERS, booking_remind, bookings_sweep, reminders_send_due
 from bookings.services.terms import (
     FEE_TERM_FIELDS,
@@ -109,6 +110,7 @@ __all__ = [
     "booking_offer",
     "booking_preview",
     "booking_remind",
+    "booking_reschedule",
     "booking_terms",
     "booking_withdraw",
     "bookings_sweep",

@@ -69,8 +69,10 @@ def kind_group(kind: str) -> str:
     """The group a notification kind belongs to (``OTHER`` when none)."""
     if kind.startswith("gig_request_"):
         return "short_notice"
-    if kind.startswith("booking_reminder_"):
+    if kind.startswith("booking_reminder_") or kind == "callsheet_reminder":
         return "reminders"
+    if kind.startswith("callsheet_"):
+        return "confirmations"
     if kind in {"booking_accepted", "booking_cancelled", "booking_completed", "booking_venue_changed"}:
         return "confirmations"
     if kind.startswith("booking_"):

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CallSheetsConfig(AppConfig):
+    name = "bookings.callsheets"
+    label = "callsheets"
+    verbose_name = "Call sheets"
