@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "bookings",
     "bookings.gigrequests",
     "bookings.callsheets",
+    "bookings.engagements",
     "trust",
     "billing",
 ]
@@ -465,6 +466,7 @@ DEMO_SEEDERS = [
     "gigbook.notifications.demo.seed",
     "musicians.demo.seed",
     "bookings.demo.seed",
+    "bookings.engagements.demo.seed",
     "trust.demo.seed",
     "bookings.gigrequests.demo.seed",
     "billing.demo.seed",

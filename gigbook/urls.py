@@ -20,6 +20,7 @@ api_patterns = [
     path("", include("musicians.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("bookings.gigrequests.api.urls")),
+    path("", include("bookings.engagements.api.urls")),
     path("", include("trust.api.urls")),
     path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -46,6 +47,7 @@ urlpatterns = [
     path("", include("bookings.callsheets.urls")),
     path("", include("bookings.urls")),
     path("gig-requests/", include("bookings.gigrequests.urls")),
+    path("engagements/", include("bookings.engagements.urls")),
     # The short-notice pages lived under /requests/ until they took the feature's one name;
     # links already sent by SMS and email keep working.
     re_path(r"^requests/(?P<rest>.*)$", gigrequest_views.moved_from_requests),

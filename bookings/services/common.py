@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -143,6 +144,18 @@ def _already_done(booking: Booking, action: str, actor) -> bool:
     return booking.status == ACTION_TARGET[action] and booking.status_changed_by_id == actor_id
 
 
+# Rules that parts built on bookings add to the musician's answers (accept, decline, counter): the
+# dates of a multi-date engagement are answered on the engagement, never one booking at a time.
+# Registered at app ready (one-way: bookings never imports them); each raises a DomainError to refuse.
+ANSWER_ACTIONS = ("accept", "decline", "counter")
+_answer_guards: list[Callable[[Booking, str], None]] = []
+
+
+def booking_answer_guard_register(guard: Callable[[Booking, str], None]) -> None:
+    if guard not in _answer_guards:
+        _answer_guards.append(guard)
+
+
 def _require_transition(booking: Booking, action: str, now: datetime) -> str:
     if booking.status == Status.OFFERED and now >= booking.expires_at and action != "expire":
         raise OfferExpired()
@@ -152,6 +165,9 @@ def _require_transition(booking: Booking, action: str, now: datetime) -> str:
             f"A booking that is {booking.get_status_display().lower()} cannot be {messages.ACTION_PAST[action]}.",
             code="invalid_transition",
         )
+    if action in ANSWER_ACTIONS:
+        for guard in _answer_guards:
+            guard(booking, action)
     return target
 
 

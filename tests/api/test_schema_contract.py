@@ -88,6 +88,7 @@ PATH_OBJECTS = {
     "/api/me/billing/purchase-orders/{booking_id}/": "bookings.Booking",
     "/api/bookings/{id}/": "bookings.Booking",
     "/api/holds/{id}/": "bookings.Hold",
+    "/api/engagements/{id}/": "engagements.Engagement",
     "/api/venues/{id}/": "bookings.Venue",
     "/api/endorsements/{id}/": "trust.Endorsement",
     "/api/favourites/{id}/": "gigrequests.Favourite",
@@ -245,7 +246,10 @@ def explicit_cases(schema, demo):
            "starts_at": soon.isoformat(), "ends_at": (soon + timedelta(hours=3)).isoformat(),
            "fee_basis": "session", "rate": "250.00"}
     gig["venue"] = apps.get_model("bookings.Venue").objects.filter(owner=producer).values_list("pk", flat=True)[0]
-    offered = Booking.objects.filter(musician=musician, status="offered").order_by("pk").first()
+    offered = Booking.objects.filter(musician=musician, status="offered", engagement_date__isnull=True).order_by(
+        "pk").first()
+    run = [{"starts_at": (soon + timedelta(days=days)).isoformat(), "venue": gig["venue"], "fee_basis": "flat",
+            "ends_at": (soon + timedelta(days=days, hours=3)).isoformat(), "rate": "300.00"} for days in (40, 41)]
     pending = Profile.objects.filter(status="pending").order_by("pk").first()
     some_review = apps.get_model("trust.Review").objects.order_by("pk").first()
     open_report = apps.get_model("trust.Report").objects.filter(status="open").order_by("pk").first()
@@ -259,6 +263,12 @@ def explicit_cases(schema, demo):
                                                    "ends_at": (soon + timedelta(days=2, hours=3)).isoformat()},
          {201}),
         ("musician", "GET", "/api/holds/", {}, {"open": "true"}, None, {200}),
+        ("producer", "POST", "/api/engagements/check/", {}, {}, {
+            "musician": mia.pk, "instrument": instrument, "dates": run}, {200}),
+        ("producer", "POST", "/api/engagements/", {}, {}, {
+            "musician": mia.pk, "instrument": instrument, "title": "Contract run", "allow_partial": True,
+            "dates": run}, {201}),
+        ("musician", "GET", "/api/engagements/", {}, {"role": "musician"}, None, {200}),
         ("producer", "POST", "/api/favourites/", {}, {}, {"musician_profile": mia.pk, "instrument": instrument,
                                                          "note": ""}, {201, 409}),
         ("musician", "GET", "/api/me/profile/", {}, {}, None, {200}),
@@ -317,6 +327,11 @@ def explicit_cases(schema, demo):
             ("producer", "GET", "/api/bookings/{id}/cancellation/", {"id": offered.pk}, {}, None, {200}),
             ("musician", "POST", "/api/bookings/{id}/accept/", {"id": offered.pk}, {}, None, {200, 409}),
         ]
+    engagement = apps.get_model("engagements.Engagement").objects.filter(musician=musician).order_by("pk").first()
+    if engagement:
+        first_date = engagement.dates.order_by("position").values_list("booking_id", flat=True).first()
+        cases.append(("musician", "POST", "/api/engagements/{id}/accept/", {"id": engagement.pk}, {},
+                      {"bookings": [first_date]}, {200, 409}))
     if pending:
         cases += [
             ("moderator", "GET", "/api/moderation/profiles/{id}/", {"id": pending.pk}, {}, None, {200}),
