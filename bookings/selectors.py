@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from bookings.models import Booking, BookingEvent, CalendarFeed, Hold, Material, Venue
 from gigbook.core.errors import NotFound
+from musicians.producer_context import Place
 
 Status = Booking.Status
 
@@ -130,6 +131,12 @@ def feed_by_token(*, token: str) -> CalendarFeed:
 
 def venues_for_owner(*, user) -> QuerySet:
     return Venue.objects.filter(owner=user).order_by("name", "id")
+
+
+def venue_places_for_owner(user) -> list:
+    """The owner's venues as search places (musicians.producer_context); one query."""
+    return [Place(id=v.pk, name=v.name, city=v.city, time_zone=v.time_zone, latitude=v.latitude, longitude=v.longitude)
+            for v in venues_for_owner(user=user).only("id", "name", "city", "time_zone", "latitude", "longitude")]
 
 
 def venue_get_for_owner(*, user, venue_id: int) -> Venue:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("bookings/<int:pk>/<str:action>/", views.booking_action, name="action"),
     path("gigs/", views.gigs, name="gigs"),
     path("holds/", hold_views.hold_list, name="holds"),
+    path("holds/new/", hold_views.hold_new, name="hold-new"),
     path("holds/day/<str:day>/", hold_views.hold_day, name="hold-day"),
     path("holds/<int:pk>/<str:action>/", hold_views.hold_action, name="hold-action"),
     path("offers/", views.offers, name="offers"),

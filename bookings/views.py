@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,10 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bookings import calendar as ics
 from bookings import selectors, services
 from bookings.api.serializers import allowed_actions
-from bookings.models import Booking, Material
+from bookings.models import Booking, Material, Venue
 from bookings.phone import EVENT_PURPOSE, OFFER_PURPOSE, event_ics_path, phone_token_read
 from gigbook.accounts.validators import available_time_zones
 from gigbook.core import clock
+from gigbook.core.carry import Carried, carried
 from gigbook.core.errors import DomainError, NotFound
 from gigbook.core.storage import private_download
 from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_read
@@ -369,6 +371,22 @@ def _parse_local(day: str, clock_time: str) -> datetime | None:
         return None
 
 
+def _prefill(context: Carried, *, profile: MusicianProfile, venues: list[Venue], user) -> dict[str, str]:
+    """Form values from the search the producer came from: their venue, the instrument if this
+    player plays it, and the window in the venue's own zone (or theirs)."""
+    values: dict[str, str] = {}
+    venue = next((v for v in venues if v.pk == context.venue_id), None)
+    if venue is not None:
+        values["venue"] = str(venue.pk)
+    elif venues:
+        venue = venues[0]
+    if context.instrument in {row.instrument.slug for row in profile.instruments.all()}:
+        values["instrument"] = context.instrument
+    zone = ZoneInfo(venue.time_zone) if venue is not None else user.zone
+    values.update(context.local(zone))
+    return values
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_new(request):
@@ -393,6 +411,8 @@ def booking_new(request):
         "idempotency_key": uuid.uuid4().hex,
         "instrument": next((row.instrument.slug for row in profile.instruments.all() if row.is_primary), ""),
     }
+    if request.method == "GET":
+        values.update(_prefill(carried(request.GET), profile=profile, venues=venues, user=request.user))
     errors: dict[str, list[str]] = {}
     error = ""
     status = 200

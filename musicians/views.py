@@ -8,6 +8,7 @@ the profile API.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from itertools import groupby
 from urllib.parse import urlencode
 
@@ -20,8 +21,9 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from gigbook.core.carry import carried
 from gigbook.core.errors import NotFound
-from musicians import selectors, services
+from musicians import producer_context, search_context, selectors, services
 from musicians.api.pagination import CappedPaginator
 from musicians.api.serializers import BlockOutSerializer, OwnProfileSerializer, SearchParamsSerializer
 from musicians.api.views import CARD_COLUMNS
@@ -70,10 +72,15 @@ def search_page(request):
     if "max_rate" not in query:
         query.pop("currency", None)
     searched = any(key != "page" for key in query)
+    # The producer's own venue stands for its map position; the chips show the venue, not the numbers.
+    shown = query.copy()
+    venue = search_context.venue_choice(query, request.user)
+    if venue.chosen is not None:
+        shown.pop("near", None)
     params = SearchParamsSerializer.from_query(query)
     zone = request.user.zone if request.user.is_authenticated else timezone.get_default_timezone()
     with timezone.override(zone):
-        valid = params.is_valid()
+        valid = params.is_valid() and not venue.error
     page = None
     rate_kind = "hourly"
     if valid:
@@ -81,27 +88,55 @@ def search_page(request):
         rate_kind = kwargs["rate_kind"]
         queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS, "user__full_name", "user__display_name")
         page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    keep = query.copy()
+    validated = params.validated_data if valid else None
+    errors = {} if valid else {**params.errors, **({"venue": [venue.error]} if venue.error else {})}
+    groups = _instrument_groups()
+    genres = list(selectors.genre_list())
+    cities = _city_options()
+    carry_qs = search_context.carry(validated=validated, shown=shown, venue=venue)
+    if page is not None and request.user.is_authenticated and request.user.is_producer:
+        _mark_first_call(page.object_list, request.user, searched=shown.getlist("instrument"))
+    with timezone.override(zone):
+        chips = search_context.chips(
+            shown=shown, validated=validated, venue=venue,
+            names={"instrument": {i.slug: i.name for _, items in groups for i in items},
+                   "genre": {g.slug: g.name for g in genres}},
+            cities={c["value"]: c["name"] for c in cities}, rate_kinds=dict(RATE_KIND_LABELS), reads=READS_LABELS,
+        )
+    keep = shown.copy()
     keep.pop("page", None)
     context = {
+        "chips": chips,
+        "carry_qs": carry_qs,
+        "venue_choice": venue,
         "values": request.GET,
         "selected_instruments": request.GET.getlist("instrument"),
         "selected_reads": request.GET.getlist("reads"),
-        "errors": {} if valid else params.errors,
+        "errors": errors,
         "searched": searched,
         "page": page,
         "rate_kind": rate_kind,
         "rate_kind_label": dict(RATE_KIND_LABELS)[rate_kind],
         "query_without_page": keep.urlencode(),
-        "instrument_groups": _instrument_groups(),
-        "genres": selectors.genre_list(),
+        "instrument_groups": groups,
+        "genres": genres,
         "currencies": _currency_options(),
-        "cities": _city_options(),
+        "cities": cities,
         "orderings": ORDERING_LABELS,
         "rate_kinds": RATE_KIND_LABELS,
         "reads_options": [(key, READS_LABELS[key]) for key in READS_FIELDS],
     }
     return render(request, "musicians/search.html", context, status=200 if valid else 400)
+
+
+def _mark_first_call(cards, user, *, searched: list[str]) -> None:
+    """Each card's instrument for "Add to first call" (the searched one, else their main one) and
+    whether the player is already on that list: one query for the whole page."""
+    pairs = producer_context.first_call(user)
+    for card in cards:
+        main = next((row.instrument.slug for row in card.instruments.all() if row.is_primary), "")
+        card.call_instrument = searched[0] if searched else main
+        card.on_first_call = (card.user_id, card.call_instrument) in pairs
 
 
 def profile_page(request, profile_id: int):
@@ -115,12 +150,31 @@ def profile_page(request, profile_id: int):
         "languages": [languages.get(code, code) for code in profile.languages],
         "reads": [label for key, label in READS_LABELS.items() if getattr(profile, READS_FIELDS[key])],
         "share_url": request.build_absolute_uri(profile.get_absolute_url()),
-        "book_url": f"/bookings/new/?{urlencode({'musician': profile.pk})}",
+        **_profile_actions(request, profile),
         "is_preview": profile.status != MusicianProfile.Status.APPROVED,
         "is_owner": request.user.is_authenticated and profile.user_id == request.user.pk,
     }
     context.update(_share_meta(request, profile, share_url=context["share_url"]))
     return render(request, "musicians/profile.html", context)
+
+
+def _profile_actions(request, profile: MusicianProfile) -> dict:
+    """Book, short-notice, pencil and first-call, carrying the search's window, instrument and venue."""
+    context = carried(request.GET)
+    plays = [row.instrument.slug for row in profile.instruments.all()]
+    if context.instrument not in plays:
+        context = replace(context, instrument="")
+    carry_qs = "&".join(filter(None, [urlencode({"musician": profile.pk}), context.query()]))
+    main = next((row.instrument.slug for row in profile.instruments.all() if row.is_primary), plays[0] if plays else "")
+    call_instrument = context.instrument or main
+    return {
+        "book_url": f"/bookings/new/?{carry_qs}",
+        "hold_url": f"/holds/new/?{carry_qs}",
+        "request_url": f"/gig-requests/new/?{carry_qs}",
+        "call_instrument": call_instrument,
+        "on_first_call": (profile.user_id, call_instrument) in producer_context.first_call(request.user),
+        "carried_window": context.starts_at is not None,
+    }
 
 
 # Same escapes as Django's json_script: "</script>" or "<!--" in a musician's text cannot end the block.

@@ -159,3 +159,8 @@ def favourite_list_for_producer(*, user, instrument_slug: str | None = None) -> 
     if instrument_slug:
         qs = qs.filter(instrument__slug=instrument_slug)
     return qs.select_related("instrument", "musician__musician_profile").order_by("instrument__name", "position", "id")
+
+
+def first_call_pairs(user) -> set[tuple[int, str]]:
+    """(musician user id, instrument slug) on the producer's first-call lists; one query."""
+    return set(Favourite.objects.filter(producer=user).values_list("musician_id", "instrument__slug"))

@@ -7,6 +7,7 @@ The producer pages render a first state and poll the JSON API (static/js/gigrequ
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from bookings.gigrequests.messages import fee_text, fmt, slot_quote, when_text, 
 from bookings.gigrequests.models import GigRequest, Invitation
 from bookings.models import Booking, Venue
 from gigbook.core import clock
+from gigbook.core.carry import carried
 from gigbook.core.errors import DomainError, NotFound
 from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_is_spent, action_token_read
 from musicians.models import Instrument
@@ -74,10 +76,17 @@ def request_new(request):
                    for v in venues],
         "time_zone": request.user.time_zone,
     }
+    # Prefill from the search or profile the producer came from (gigbook/core/carry.py).
+    context = carried(request.GET)
+    venue = next((v for v in venues if v.pk == context.venue_id), None)
+    zone = ZoneInfo((venue or venues[0]).time_zone) if venues else request.user.zone
+    if any(i["slug"] == context.instrument for i in options["instruments"]):
+        options["prefill_instrument"] = context.instrument
     return render(request, "gigrequests/request_new.html", {
         "venues": venues, "kinds": Booking.Kind.choices, "approaches": Booking.Approach.choices,
         "strategies": GigRequest.Strategy.choices, "instruments": options["instruments"],
         "options": options, "user_zone": request.user.time_zone,
+        "prefill": {"venue": venue.pk if venue else None, **context.local_datetimes(zone)},
     })
 
 

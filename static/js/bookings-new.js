@@ -10,6 +10,11 @@
   const tzField = document.getElementById("tz-field");
   const zoneHelp = document.getElementById("zone-help");
   const kind = form.elements.kind;
+  const bar = document.getElementById("quote-bar");
+  const barTotal = document.getElementById("quote-bar-total");
+  const barAvailability = document.getElementById("quote-bar-availability");
+  let panelInView = false;
+  let hasQuote = false;
   let timer = null;
   let seq = 0;
 
@@ -53,6 +58,22 @@
     return node;
   }
 
+  // Phones: the summary bar shows once there is a quote, except while the quote itself is on screen.
+  function updateBar(total, free) {
+    if (!bar) return;
+    barTotal.textContent = total;
+    barAvailability.textContent = free;
+    hasQuote = true;
+    bar.hidden = panelInView;
+    bar.closest(".book-layout").classList.add("has-quote-bar");
+  }
+  if (bar && "IntersectionObserver" in window) {
+    new IntersectionObserver((entries) => {
+      panelInView = entries[0].isIntersecting;
+      if (hasQuote) bar.hidden = panelInView;
+    }).observe(document.getElementById("quote-panel"));
+  }
+
   function renderQuote(data) {
     quoteBody.replaceChildren();
     const table = el("table", undefined, "quote");
@@ -79,6 +100,7 @@
     availability.textContent = a.free
       ? `Free at this time (${data.time_zone}).`
       : a.reason === "booked" ? "Already booked at this time." : "Marked unavailable at this time.";
+    updateBar(`Total ${data.quote.total} ${data.quote.currency}`, a.free ? "Free at this time" : "Not free at this time");
   }
 
   function renderError(data) {
@@ -87,6 +109,7 @@
     availability.className = "muted";
     availability.textContent = "";
     quoteBody.replaceChildren(el("p", messages.join(" ") || (data && data.detail) || "Cannot price this yet.", "error"));
+    updateBar("No quote yet", "Some details need fixing");
   }
 
   async function refresh() {

@@ -50,7 +50,7 @@
     }
     chairs.append(row);
   }
-  addChair("bass-guitar", 1);
+  addChair(options.prefill_instrument || "bass-guitar", 1);
   document.getElementById("add-chair").addEventListener("click", () => addChair("", 1));
 
   const kind = document.getElementById("kind");

@@ -23,7 +23,8 @@ def test_search_page_lists_cards_with_rates_and_keeps_filters(client, make_profi
     assert response.status_code == 200
     html = response.content.decode()
     assert "1 musician found" in html
-    assert "Velvet Horns" in html and f'href="/musicians/{profile.pk}/"' in html
+    # The card's link carries the searched instrument on to the profile (and its Book button).
+    assert "Velvet Horns" in html and f'href="/musicians/{profile.pk}/?instrument=flugelhorn"' in html
     assert "£200.00" in html  # the chosen rate kind, in its currency
     assert re.search(r'<option value="flugelhorn" selected>', html)
 
