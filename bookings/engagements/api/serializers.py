@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.api.serializers import (
@@ -21,9 +22,13 @@ from gigbook.accounts.api.serializers import TimeZoneField
 from gigbook.core import clock
 
 
+class DateTimeField(LocalOrAwareDateTimeField):
+    default_error_messages = {"invalid": "Give a date and time, such as 2027-06-05T19:30."}
+
+
 class EngagementDateInputSerializer(serializers.Serializer):
-    starts_at = LocalOrAwareDateTimeField(help_text="Without an offset: wall-clock time at the venue.")
-    ends_at = LocalOrAwareDateTimeField()
+    starts_at = DateTimeField(help_text="Without an offset: wall-clock time at the venue.")
+    ends_at = DateTimeField()
     venue = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     time_zone = TimeZoneField(max_length=64, required=False, allow_null=True, default=None,
                               help_text="Remote recordings only; default: yours.")
@@ -47,11 +52,37 @@ class EngagementDateInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class DatesField(serializers.ListField):
+    """The list of dates, its problems said per date in plain words ("Date 2: …"), as the services do."""
+
+    default_error_messages = {
+        "empty": "Add at least one date.",
+        "min_length": "Add at least one date.",
+        "max_length": f"An engagement has at most {MAX_DATES} dates; offer the rest as another.",
+        "not_a_list": "Give the dates as a list.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(child=EngagementDateInputSerializer(), min_length=1, max_length=MAX_DATES, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail
+            if isinstance(detail, dict):
+                messages = [f"Date {int(index) + 1}: {message}" for index, fields in sorted(detail.items())
+                            for field_messages in (fields.values() if isinstance(fields, dict) else [fields])
+                            for message in field_messages]
+                raise serializers.ValidationError(messages) from exc
+            raise
+
+
 class EngagementCheckInputSerializer(serializers.Serializer):
     musician = serializers.IntegerField(min_value=1, help_text="The musician's profile id (as in /api/musicians/).")
     instrument = serializers.SlugField(max_length=80)
     title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    dates = EngagementDateInputSerializer(many=True, min_length=1, max_length=MAX_DATES)
+    dates = DatesField()
 
 
 class EngagementInputSerializer(EngagementCheckInputSerializer):
@@ -59,7 +90,7 @@ class EngagementInputSerializer(EngagementCheckInputSerializer):
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     allow_partial = serializers.BooleanField(required=False, default=False,
                                              help_text="May the musician take some dates and decline the rest?")
-    expires_at = LocalOrAwareDateTimeField(required=False, allow_null=True, default=None,
+    expires_at = DateTimeField(required=False, allow_null=True, default=None,
                                            help_text="Answer-by time; default 48 hours, never after the first date.")
 
 
@@ -134,8 +165,10 @@ class EngagementSerializer(serializers.Serializer):
     def get_status(self, engagement) -> str:
         return engagement.effective_status(self.context.get("now") or clock.now())
 
-    def get_total(self, engagement) -> Decimal:
-        return sum((date.booking.fee_total for date in engagement.dates.all()), Decimal("0")).quantize(Decimal("0.01"))
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
+    def get_total(self, engagement) -> str:
+        total = sum((date.booking.fee_total for date in engagement.dates.all()), Decimal("0"))
+        return str(total.quantize(Decimal("0.01")))
 
 
 class EngagementCheckDateSerializer(serializers.Serializer):
