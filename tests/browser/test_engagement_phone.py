@@ -1,0 +1,70 @@
+"""The engagement offer on a phone (390×844): from the link in the message, the musician unticks the
+date they cannot do and accepts the rest in two taps; the page passes axe and fits the screen; the
+producer's desk page then shows each date's status."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from bookings.engagements.models import Engagement
+from gigbook.notifications.models import Notification
+from tests.bookings.engagement_helpers import date_bookings, offer_engagement
+from tests.bookings.factories import make_profile, make_venue
+from tests.browser.test_phone_pages import violations
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+PASSWORD = "pw-Str0ng-enough"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_musician_takes_two_of_three_dates_in_two_taps(live_server, browser, phone, producer, musician):
+    profile = make_profile(musician)
+    engagement = offer_engagement(producer, profile, make_venue(producer), allow_partial=True)
+    first, second, third = date_bookings(engagement)
+    link = Notification.objects.get(recipient=musician, kind="booking_engagement_offered").url
+
+    page = phone
+    page.goto(f"{live_server.url}{link}")
+    expect(page.get_by_role("heading", name="Summer run")).to_be_visible()
+    expect(page.locator(".date-card")).to_have_count(3)
+    assert violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    taps = 0
+    page.locator(f'.date-card[data-booking="{second.pk}"] input[type=checkbox]').tap()
+    taps += 1
+    page.get_by_role("button", name="Accept ticked dates").tap()
+    taps += 1
+    expect(page.get_by_role("status")).to_contain_text("You answered this offer")
+    assert taps == 2
+    cards = page.locator(".date-card")
+    expect(cards.nth(0)).to_contain_text("Accepted")
+    expect(cards.nth(1)).to_contain_text("Declined")
+    expect(cards.nth(2)).to_contain_text("Accepted")
+    assert violations(page) == []
+    assert [b.status for b in date_bookings(engagement)] == ["accepted", "declined", "accepted"]
+    assert Engagement.objects.get(pk=engagement.pk).status == "answered"
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk.goto(f"{live_server.url}/login/")
+    desk.get_by_label("Email").fill(producer.email)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Log in").click()
+    desk.goto(f"{live_server.url}/engagements/{engagement.pk}/")
+    rows = desk.locator("table.engagement-dates tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Accepted")
+    expect(rows.nth(1)).to_contain_text("Declined")
+    expect(rows.nth(1)).to_contain_text("1 travel day")
+    expect(rows.nth(2)).to_contain_text("Cancel this date")
+    assert violations(desk) == []
+    desk.context.close()
+    assert first.pk != third.pk
