@@ -467,6 +467,7 @@ DEMO_SEEDERS = [
     "musicians.demo.seed",
     "bookings.demo.seed",
     "bookings.engagements.demo.seed",
+    "bookings.callsheets.demo.seed",
     "trust.demo.seed",
     "bookings.gigrequests.demo.seed",
     "billing.demo.seed",

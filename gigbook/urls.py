@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("gigbook.notifications.api.urls")),
     path("", include("musicians.api.urls")),
     path("", include("bookings.api.urls")),
+    path("", include("bookings.callsheets.api.urls")),
     path("", include("bookings.gigrequests.api.urls")),
     path("", include("bookings.engagements.api.urls")),
     path("", include("trust.api.urls")),

@@ -116,3 +116,103 @@ def player_view(*, sheet: CallSheet, player: CallSheetPlayer, players: list[dict
     info = next((p for p in players if p["booking"] == player.booking_id), None)
     materials = rules.materials_for(content, info, players) if info else []
     return {**content, "materials": materials}
+
+
+def refill_url(booking: Booking) -> str:
+    """The short-notice request form, prefilled from a booking whose chair is empty again."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    local_start, local_end = booking.local_starts_at, booking.local_ends_at
+    query = {"instrument": booking.instrument.slug, "kind": booking.kind,
+             "starts_at": f"{local_start:%Y-%m-%dT%H:%M}", "ends_at": f"{local_end:%Y-%m-%dT%H:%M}",
+             "rate": str(booking.rate.normalize()), "fee_basis": "flat" if booking.fee_basis == "flat" else "hourly",
+             "title": booking.title or ""}
+    if booking.venue_id:
+        query["venue"] = booking.venue_id
+    return f"{reverse('gigrequests:new')}?{urlencode(query)}"
+
+
+def call_sheet_for_user(*, user, booking_id: int) -> dict:
+    """The sheet of a booking as its producer (everything, and every player's state) or its player
+    (their fee and materials only, and the changes they have to confirm) sees it. 404 for others."""
+    from bookings.callsheets.services import booking_for, sheet_get_or_create
+    from bookings.callsheets.services.sheets import active_players, player_infos
+
+    booking = booking_for(booking_id=booking_id, user=user)
+    sheet = sheet_get_or_create(booking=booking)
+    versions = call_sheet_versions(sheet=sheet)
+    current = versions[0]
+    is_producer = user.pk == booking.producer_id or (user.is_staff and user.pk != booking.musician_id)
+    data = {"booking": booking.pk, "version": current.number, "updated_at": current.created_at,
+            "role": "producer" if is_producer else "musician", "content": current.content, "players": None,
+            "reconfirm_needed": False, "reconfirm_version": None, "changes_to_confirm": [], "confirmed_at": None,
+            "booking_status": booking.status}
+    if is_producer:
+        states = call_sheet_player_states(sheet=sheet)
+        data["players"] = [{
+            "booking": row.booking.pk, "musician": row.booking.musician.greeting_name,
+            "instrument": row.booking.instrument.name, "state": row.state, "label": row.label,
+            "version": row.version, "needs_confirm": row.needs_confirm, "sent_at": row.sent_at,
+            "delivered_at": row.delivered_at, "opened_at": row.opened_at, "confirmed_at": row.confirmed_at,
+            "reminders_sent": row.reminders_sent, "channels": row.channels,
+            "refill_url": refill_url(row.booking) if row.state in ("dropped_out", "cancelled") else "",
+        } for row in states]
+        return data
+    player = CallSheetPlayer.objects.select_related("booking__instrument", "booking__musician").get(booking=booking)
+    infos = player_infos(active_players(sheet)) or player_infos([player])
+    if player.booking_id not in {p["booking"] for p in infos}:
+        infos.append(player_infos([player])[0])
+    content = player_view(sheet=sheet, player=player, players=infos, content=current.content)
+    content["fees"] = {key: value for key, value in (content.get("fees") or {}).items() if key == str(booking.pk)}
+    data["content"] = content
+    data["reconfirm_needed"] = player.reconfirm_needed
+    data["reconfirm_version"] = player.reconfirm_version
+    data["confirmed_at"] = player.confirmed_at
+    if player.reconfirm_needed:
+        data["changes_to_confirm"] = changes_for_player(versions=versions, booking_id=booking.pk,
+                                                        since=player.confirmed_version or 1)
+    return data
+
+
+def versions_for_user(*, user, booking_id: int) -> list[dict]:
+    """Every version, newest first; a player sees only the changes that concern them."""
+    from bookings.callsheets.services import booking_for, sheet_get_or_create
+
+    booking = booking_for(booking_id=booking_id, user=user)
+    sheet = sheet_get_or_create(booking=booking)
+    is_player = user.pk == booking.musician_id
+    rows = []
+    for version in call_sheet_versions(sheet=sheet):
+        changes = version.changes
+        if is_player:
+            changes = [c for c in changes if booking.pk in c["bookings"]]
+        rows.append({"number": version.number, "critical": any(c["critical"] for c in changes),
+                     "message": version.message, "author": version.author.greeting_name if version.author else "",
+                     "created_at": version.created_at, "changes": changes})
+    return rows
+
+
+def diff_for_user(*, user, booking_id: int, since: int, until: int | None) -> dict:
+    """The changes between two versions, recomputed by the rules (a player sees only theirs)."""
+    from bookings.callsheets.services import booking_for, sheet_get_or_create
+    from bookings.callsheets.services.sheets import player_infos
+    from gigbook.core.errors import ValidationFailed
+
+    booking = booking_for(booking_id=booking_id, user=user)
+    sheet = sheet_get_or_create(booking=booking)
+    until = until or sheet.current_version
+    by_number = {v.number: v for v in CallSheetVersion.objects.filter(sheet=sheet, number__in=[since, until])}
+    errors = {}
+    if since not in by_number:
+        errors["from"] = [f"Choose a version from 1 to {sheet.current_version}."]
+    if until not in by_number:
+        errors["to"] = [f"Choose a version from 1 to {sheet.current_version}."]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    players = list(CallSheetPlayer.objects.filter(sheet=sheet).select_related("booking__instrument", "booking__musician"))
+    changes = rules.changes_between(by_number[since].content, by_number[until].content, player_infos(players))
+    if user.pk == booking.musician_id:
+        changes = [c for c in changes if booking.pk in c["bookings"]]
+    return {"from": since, "to": until, "changes": changes}

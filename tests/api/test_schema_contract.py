@@ -305,6 +305,18 @@ def explicit_cases(schema, demo):
              {"file": _png(), "kind": "chart"}, {201}),
             ("producer", "GET", "/api/bookings/{id}/materials/{material_id}/", latest_material, {}, None, {200}),
         ]
+    waiting = apps.get_model("callsheets.CallSheetPlayer").objects.filter(
+        booking__musician=musician, reconfirm_version__isnull=False).select_related("booking").first()
+    if waiting:  # the demo session whose call sheet changed critically
+        sheet_id = {"id": waiting.booking_id}
+        cases += [
+            ("producer", "GET", "/api/bookings/{id}/call-sheet/", sheet_id, {}, None, {200}),
+            ("producer", "POST", "/api/bookings/{id}/call-sheet/", sheet_id, {}, {"dress": "All black"}, {201}),
+            ("musician", "GET", "/api/bookings/{id}/call-sheet/versions/", sheet_id, {}, None, {200}),
+            ("producer", "GET", "/api/bookings/{id}/call-sheet/diff/", sheet_id, {"from": 1}, None, {200}),
+            ("musician", "POST", "/api/bookings/{id}/call-sheet/confirm/", sheet_id, {},
+             {"version": waiting.reconfirm_version}, {200}),
+        ]
     if offered:  # a phone link that expired yesterday: the recommendation answers 410 Gone
         from bookings.phone import OFFER_PURPOSE
         from gigbook.core.tokens import action_token_make
