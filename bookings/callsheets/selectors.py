@@ -119,19 +119,14 @@ def player_view(*, sheet: CallSheet, player: CallSheetPlayer, players: list[dict
 
 
 def refill_url(booking: Booking) -> str:
-    """The short-notice request form, prefilled from a booking whose chair is empty again."""
-    from urllib.parse import urlencode
-
+    """The short-notice request form, prefilled (gigbook.core.carry) from a booking whose chair is empty again."""
     from django.urls import reverse
 
-    local_start, local_end = booking.local_starts_at, booking.local_ends_at
-    query = {"instrument": booking.instrument.slug, "kind": booking.kind,
-             "starts_at": f"{local_start:%Y-%m-%dT%H:%M}", "ends_at": f"{local_end:%Y-%m-%dT%H:%M}",
-             "rate": str(booking.rate.normalize()), "fee_basis": "flat" if booking.fee_basis == "flat" else "hourly",
-             "title": booking.title or ""}
-    if booking.venue_id:
-        query["venue"] = booking.venue_id
-    return f"{reverse('gigrequests:new')}?{urlencode(query)}"
+    from gigbook.core.carry import carry_query
+
+    return f"{reverse('gigrequests:new')}?" + carry_query(
+        instrument=booking.instrument.slug, starts_at=booking.starts_at, ends_at=booking.ends_at,
+        venue=booking.venue_id)
 
 
 def call_sheet_for_user(*, user, booking_id: int) -> dict:
