@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "gigbook.accounts",
     "gigbook.notifications",
     "musicians",
+    "musicians.calendar_import",
     "bookings",
     "bookings.gigrequests",
     "bookings.callsheets",
@@ -273,6 +274,20 @@ WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=12 * 3600)
 WEBPUSH_TIMEOUT = env.int("WEBPUSH_TIMEOUT", default=10)
 # Tests run a push service on 127.0.0.1 over plain HTTP; real ones are https.
 WEBPUSH_ALLOW_LOOPBACK = env.bool("WEBPUSH_ALLOW_LOOPBACK", default=False)
+
+# --- Calendar import (musicians/calendar_import, docs/calendar-import.md) ----------------------
+CALENDAR_IMPORT_INTERVAL_MINUTES = env.int("CALENDAR_IMPORT_INTERVAL_MINUTES", default=15)
+# Without a good sync for this long a calendar is "out of date": the musician is told, search says so.
+CALENDAR_IMPORT_STALE_HOURS = env.int("CALENDAR_IMPORT_STALE_HOURS", default=24)
+CALENDAR_IMPORT_HORIZON_DAYS = env.int("CALENDAR_IMPORT_HORIZON_DAYS", default=180)
+CALENDAR_IMPORT_MAX_BYTES = env.int("CALENDAR_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+CALENDAR_IMPORT_MAX_EVENTS = env.int("CALENDAR_IMPORT_MAX_EVENTS", default=20000)
+CALENDAR_IMPORT_TIMEOUT_SECONDS = env.float("CALENDAR_IMPORT_TIMEOUT_SECONDS", default=20.0)
+CALENDAR_IMPORT_MAX_PER_MUSICIAN = env.int("CALENDAR_IMPORT_MAX_PER_MUSICIAN", default=5)
+# Encrypts stored calendar addresses; empty means derived from SECRET_KEY.
+CALENDAR_IMPORT_KEY = env.str("CALENDAR_IMPORT_KEY", default="")
+# SSRF guard: calendars on loopback/private/link-local addresses are refused unless this is on (tests).
+CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool("CALENDAR_IMPORT_ALLOW_PRIVATE", default=False)
 # A claim on a delivery is a lease of this many seconds, extended every third of it while its batch
 # is worked through; a claim whose lease ran out belonged to a worker that died and is swept again.
 # Every channel's send timeout must stay under two thirds of it (EMAIL_TIMEOUT and Twilio: 15 s).
@@ -332,6 +347,8 @@ CELERY_BEAT_SCHEDULE = {
     "trust-review-invitations": {"task": "trust.tasks.send_review_invitations", "schedule": 300.0},
     "billing-draft-invoices": {"task": "billing.tasks.draft_due_invoices", "schedule": 60.0},
     "billing-reminders": {"task": "billing.tasks.send_invoice_reminders", "schedule": 300.0},
+    # Every minute: claims the calendars whose own next_due_at has passed (default every 15 min each).
+    "calendar-import-sweep": {"task": "musicians.calendar_import.tasks.sweep_calendars", "schedule": 60.0},
     "core-purge-short-links": {"task": "gigbook.core.tasks.purge_short_links", "schedule": 60.0 * 60 * 24},
 }
 

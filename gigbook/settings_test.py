@@ -22,3 +22,5 @@ CACHES["default"]["KEY_PREFIX"] = os.environ.get("PYTEST_XDIST_WORKER", "main") 
 AUTH_RATE_LIMIT = "5/m"
 WEBPUSH_ALLOW_LOOPBACK = True
 PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "gigbook.notifications.push.WebPushBackend")
+# Calendar import tests serve their feeds from a local HTTP server (the SSRF refusal test turns this off).
+CALENDAR_IMPORT_ALLOW_PRIVATE = True

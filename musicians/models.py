@@ -420,6 +420,8 @@ class BusyInterval(models.Model):
         # A producer's hold the musician accepted: "pencilled", not free and not booked. Search
         # shows it; booking checks ignore it (a firm offer may take pencilled time).
         HOLD = "hold", "Pencilled (hold)"
+        # Busy time read from the musician's own Google/iCloud/Outlook calendar (calendar_import).
+        CALENDAR = "calendar", "Your calendar"
 
     profile = models.ForeignKey(MusicianProfile, on_delete=models.CASCADE, related_name="busy_intervals")
     starts_at = models.DateTimeField()
@@ -432,7 +434,7 @@ class BusyInterval(models.Model):
         ordering = ["profile", "starts_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="musicians_busy_nonempty"),
-            models.CheckConstraint(condition=Q(source__in=["block", "booking", "hold"]),
+            models.CheckConstraint(condition=Q(source__in=["block", "booking", "hold", "calendar"]),
                                    name="musicians_busy_source_valid"),
             # Adding the same interval twice (a retried task, a replayed booking) is a no-op.
             models.UniqueConstraint(fields=["source", "source_id", "starts_at"], name="musicians_busy_unique"),

@@ -12,6 +12,7 @@ from dataclasses import replace
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
@@ -27,6 +28,7 @@ from musicians import producer_context, search_context, selectors, services
 from musicians.api.pagination import CappedPaginator
 from musicians.api.serializers import BlockOutSerializer, OwnProfileSerializer, SearchParamsSerializer
 from musicians.api.views import CARD_COLUMNS
+from musicians.calendar_import import selectors as calendar_selectors
 from musicians.cities import CITIES
 from musicians.currencies import COMMON_CURRENCIES, CURRENCIES
 from musicians.models import Instrument, MusicianProfile, ProfileInstrument, UnavailabilityBlock
@@ -88,6 +90,9 @@ def search_page(request):
         rate_kind = kwargs["rate_kind"]
         queryset = selectors.musician_search(**kwargs).only(*CARD_COLUMNS, "user__full_name", "user__display_name")
         page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        stale = calendar_selectors.stale_profile_ids([m.pk for m in page.object_list])
+        for m in page.object_list:
+            m.calendar_out_of_date = m.pk in stale
     validated = params.validated_data if valid else None
     errors = {} if valid else {**params.errors, **({"venue": [venue.error]} if venue.error else {})}
     groups = _instrument_groups()
@@ -153,6 +158,7 @@ def profile_page(request, profile_id: int):
         **_profile_actions(request, profile),
         "is_preview": profile.status != MusicianProfile.Status.APPROVED,
         "is_owner": request.user.is_authenticated and profile.user_id == request.user.pk,
+        "calendar_out_of_date": bool(calendar_selectors.stale_profile_ids([profile.pk])),
     }
     context.update(_share_meta(request, profile, share_url=context["share_url"]))
     return render(request, "musicians/profile.html", context)
@@ -224,7 +230,12 @@ def editor_page(request):
     profile = services.profile_start(user=request.user)
     profile = selectors.profile_for_owner(user=request.user)
     blocks = selectors.blocks_for_owner(user=request.user)
+    calendars = list(calendar_selectors.calendars_for_owner(user_id=request.user.pk))
+    for calendar in calendars:
+        calendar.state = calendar_selectors.calendar_state(calendar)
     context = {
+        "calendars": calendars,
+        "calendar_stale_hours": settings.CALENDAR_IMPORT_STALE_HOURS,
         "profile": profile,
         "initial": json.loads(json.dumps(OwnProfileSerializer(profile).data, default=str)),
         "blocks": BlockOutSerializer(blocks, many=True).data,

@@ -556,6 +556,8 @@ class MusicianCardSerializer(serializers.Serializer):
     pencilled = serializers.BooleanField(
         help_text="With an availability window: a producer's hold is on that time (not free, not booked; a firm "
                   "offer may still take it). Always false without a window.")
+    calendar_out_of_date = serializers.BooleanField(
+        help_text="The musician imports a calendar that has not synced for a day: their free time may be wrong.")
 
     def to_representation(self, profile):
         details = self.context.get("details", {}).get(profile.pk)
@@ -584,6 +586,7 @@ def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None
     return {
         "id": profile.pk,
         "pencilled": bool(getattr(profile, "pencilled", False)),
+        "calendar_out_of_date": bool(details.get("calendar_out_of_date")),
         "display_name": profile.stage_name or getattr(profile, "full_name", None) or profile.user.full_name,
         "headline": profile.headline,
         "photo_url": profile.photo.url if profile.photo else None,

@@ -27,6 +27,7 @@ from musicians.api.serializers import (
     PublicProfileSerializer,
     SearchParamsSerializer,
 )
+from musicians.calendar_import import selectors as calendar_selectors
 from musicians.models import MusicianProfile, UnavailabilityBlock
 
 # Columns a search result card needs; the page query skips bio, notes and the search text.
@@ -190,6 +191,8 @@ class MusicianSearchView(generics.GenericAPIView):
             )
             page = self.paginate_queryset(queryset)
             details = selectors.card_details([profile.pk for profile in page])
+            for pid in calendar_selectors.stale_profile_ids(details):  # imported calendar out of date
+                details[pid]["calendar_out_of_date"] = True
             serializer = MusicianCardSerializer(page, many=True, context={"rate_kind": kwargs["rate_kind"],
                                                                           "details": details})
             data = self.get_paginated_response(serializer.data).data

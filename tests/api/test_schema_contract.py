@@ -95,6 +95,7 @@ PATH_OBJECTS = {
     "/api/gig-requests/{id}/": "gigrequests.GigRequest",
     "/api/offers/{id}/": "gigrequests.Invitation",
     "/api/me/unavailability/{block_id}/": "musicians.UnavailabilityBlock",
+    "/api/me/calendar-import/{calendar_id}/": "calendar_import.ImportedCalendar",
     "/api/moderation/flags/{id}/": "trust.BookingFlag",
     "/api/moderation/profiles/{id}/": "musicians.MusicianProfile",
     "/api/moderation/reports/{id}/": "trust.Report",
