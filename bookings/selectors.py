@@ -96,8 +96,10 @@ def gigs_for_musician(*, user, now: datetime) -> dict[str, list[Booking]]:
     Two queries plus one for the materials of the upcoming gigs.
     """
     base = Booking.objects.filter(musician=user).select_related("producer", "instrument", "venue")
+    # A date of a multi-date engagement is answered on the engagement's page: the card links there.
     offers = list(
-        base.filter(Q(status=Status.OFFERED, expires_at__gt=now) | Q(status=Status.COUNTERED)).order_by("expires_at", "id")
+        base.filter(Q(status=Status.OFFERED, expires_at__gt=now) | Q(status=Status.COUNTERED))
+        .select_related("engagement_date__engagement").order_by("expires_at", "id")
     )
     upcoming = list(
         base.filter(status=Status.ACCEPTED, ends_at__gt=now)

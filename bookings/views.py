@@ -257,6 +257,10 @@ def booking_detail(request, pk: int):
         raise Http404 from exc
     now = clock.now()
     actions = allowed_actions(booking, request.user, now)
+    if getattr(booking, "engagement_date", None) is not None:
+        # A date of a multi-date engagement is answered with its other dates, on the engagement's page.
+        actions = [action for action in actions if action not in ("accept", "decline", "counter")
+                   or request.user.pk == booking.producer_id]
     context = {
         "booking": booking,
         "status": _status_of(booking, now),

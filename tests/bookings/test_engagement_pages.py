@@ -113,3 +113,21 @@ def test_the_producer_form_checks_each_date_then_sends(now, producer, musician, 
     assert date_bookings(engagement)[1].per_diem_days == 2
     bad = client.post("/engagements/new/", {**form, "starts_at": ["tomorrow", "", ""], "action": "check"})
     assert bad.status_code == 400 and "Date 1: give the start as a date and time." in bad.content.decode()
+
+
+def test_a_date_on_my_gigs_and_its_booking_page_leads_to_the_engagement(now, producer, musician, profile, venue,
+                                                                         django_assert_max_num_queries):
+    engagement = offer_engagement(producer, profile, venue, allow_partial=False)
+    first = date_bookings(engagement)[0]
+    client = signed_in(musician)
+    gigs = client.get("/gigs/").content.decode()
+    assert gigs.count(f'href="/engagements/{engagement.pk}/"') == 3
+    assert f"/bookings/{first.pk}/accept/" not in gigs
+    detail = client.get(f"/bookings/{first.pk}/").content.decode()
+    assert 'id="engagement-link"' in detail and 'id="accept-button"' not in detail
+    # The offers on My gigs still cost one query whatever their number (the engagement comes with them).
+    with django_assert_max_num_queries(30) as three:
+        client.get("/gigs/")
+    offer(producer, profile, venue=venue, starts_at=datetime(2027, 6, 20, 10, 0))
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        client.get("/gigs/")
