@@ -30,10 +30,11 @@ class Venue(models.Model):
     name = models.CharField(max_length=120)
     address = models.CharField(max_length=300)
     city = models.CharField(max_length=120, blank=True)
-    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90.0), MaxValueValidator(90.0)])
-    longitude = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(-180.0), MaxValueValidator(180.0)]
-    )
+    # What the producer picked from the place search ("NW8 9AY, London"); the pin may have moved from it.
+    place = models.CharField(max_length=120, blank=True)
+    # Required: short-notice requests and distance search measure from here (see gigbook.places).
+    latitude = models.FloatField(validators=[MinValueValidator(-90.0), MaxValueValidator(90.0)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180.0), MaxValueValidator(180.0)])
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     notes = models.TextField(blank=True, max_length=2000, help_text="Parking, load-in, door codes…")
     created_at = models.DateTimeField(default=clock.now)
@@ -42,9 +43,8 @@ class Venue(models.Model):
         ordering = ["owner", "name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
-                name="bookings_venue_lat_lng_valid",
+                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="bookings_venue_position_valid",
             ),
         ]
 

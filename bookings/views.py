@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -522,28 +523,27 @@ def venues(request):
     if not request.user.is_producer:
         raise Http404
     errors: dict[str, list[str]] = {}
-    values: dict[str, str] = {"time_zone": request.user.time_zone}
+    values: dict[str, str] = {"time_zone": ""}
     status = 200
     if request.method == "POST":
         values = {key: request.POST.get(key, "").strip() for key in
-                  ("name", "address", "city", "latitude", "longitude", "time_zone", "notes")}
-        coords = {}
-        for name in ("latitude", "longitude"):
-            if values[name]:
-                try:
-                    coords[name] = float(values[name])
-                except ValueError:
-                    errors[name] = ["Enter a number, e.g. 51.532."]
-            else:
-                coords[name] = None
+                  ("name", "address", "city", "place", "latitude", "longitude", "time_zone", "notes")}
+        # The position comes from the place search or the map's pin (hidden fields the page's script fills);
+        # nobody types coordinates, so unreadable ones mean "no pin" and the typed place decides.
+        coords: dict[str, float | None] = {"latitude": None, "longitude": None}
+        try:
+            if values["latitude"] and values["longitude"]:
+                coords = {"latitude": float(values["latitude"]), "longitude": float(values["longitude"])}
+        except ValueError:
+            pass
         for name in ("name", "address"):
             if not values[name]:
                 errors[name] = ["This field is required."]
         if not errors:
             try:
                 venue = services.venue_create(owner=request.user, name=values["name"], address=values["address"],
-                                              city=values["city"], time_zone=values["time_zone"], notes=values["notes"],
-                                              **coords)
+                                              city=values["city"], place=values["place"], time_zone=values["time_zone"],
+                                              notes=values["notes"], **coords)
             except DomainError as exc:
                 errors = _error_fields(exc)
             else:
@@ -552,7 +552,8 @@ def venues(request):
                 return redirect(back if back.startswith("/") and not back.startswith("//") else "bookings:venues")
         status = 400
     context = {"venues": selectors.venues_for_owner(user=request.user), "values": values, "errors": errors,
-               "time_zones": sorted(available_time_zones()), "next": request.GET.get("next", "")}
+               "time_zones": sorted(available_time_zones()), "next": request.GET.get("next", ""),
+               "map_tile_url": settings.MAP_TILE_URL, "map_attribution": settings.MAP_TILE_ATTRIBUTION}
     return render(request, "bookings/venues.html", context, status=status)
 
 

@@ -459,6 +459,19 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Map tiles for the venue form's pin (Leaflet, vendored in static/vendor/leaflet). Empty: no map; the place
+# search alone positions a venue. A URL template such as https://tile.example.org/{z}/{x}/{y}.png, from a tile
+# server whose usage policy allows your traffic (for OpenStreetMap's, read its tile usage policy first).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    # Tile hosts with {s} sub-domains (a., b., c.) are allowed as a wildcard of their parent domain.
+    _tile_host = ("*." + _tiles.netloc.split(".", 1)[1]) if "{s}" in MAP_TILE_URL else _tiles.netloc
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], f"{_tiles.scheme}://{_tile_host}"]
+
 # --- Logging (structured: one JSON object per line) -----------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

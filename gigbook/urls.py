@@ -10,6 +10,7 @@ from desk import views as desk_views
 from gigbook.core import api as core_api
 from gigbook.core import pwa
 from gigbook.core import views as core_views
+from gigbook.places.api import PlaceSearchView
 
 # Swagger UI sets inline styles; scripts still come only from our own origin.
 _DOCS_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], "script-src": [CSP.SELF]}
@@ -25,6 +26,7 @@ api_patterns = [
     path("", include("bookings.engagements.api.urls")),
     path("", include("trust.api.urls")),
     path("", include("billing.api.urls")),
+    path("places/", PlaceSearchView.as_view(), name="api-places"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", csp_override(_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]

@@ -59,7 +59,7 @@ class VenueSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Venue
-        fields = ["id", "name", "address", "city", "latitude", "longitude", "time_zone", "notes", "map_url"]
+        fields = ["id", "name", "address", "city", "place", "latitude", "longitude", "time_zone", "notes", "map_url"]
         read_only_fields = fields
 
 
@@ -67,9 +67,15 @@ class VenueInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     address = serializers.CharField(max_length=300)
     city = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    latitude = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    place = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default="",
+        help_text="Where the venue is: a UK postcode (NW8 9AY), a postcode district (NW8) or a town, as "
+                  "GET /api/places/ suggests. Gives the position (and the time zone when none is sent).")
+    latitude = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None,
+                                      help_text="A map pin's position; wins over place. Send both or neither.")
     longitude = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
-    time_zone = TimeZoneField(max_length=64)
+    time_zone = TimeZoneField(max_length=64, required=False, allow_blank=True, default="",
+                              help_text="Defaults to the place's time zone.")
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

@@ -14,28 +14,75 @@ from gigbook.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 Status = Booking.Status
 
-VENUE_FIELDS = ("name", "address", "city", "latitude", "longitude", "time_zone", "notes")
+VENUE_FIELDS = ("name", "address", "city", "place", "latitude", "longitude", "time_zone", "notes")
+
+NO_POSITION = "Choose where the venue is: type its postcode or town and pick it from the list."
+
+
+def _venue_locate(venue: Venue, *, place_typed: bool) -> None:
+    """Fill the venue's position from ``venue.place`` unless a map pin gave one.
+
+    A typed place is looked up in the gazetteer shipped with the app (no network call); its time zone
+    and town fill those fields when they are empty. Raises ValidationFailed on ``place`` when nothing
+    gives a position, in words the form shows as they are.
+    """
+    from gigbook.places.gazetteer import PlaceNotFound, place_resolve
+
+    if (venue.latitude is None) != (venue.longitude is None):
+        raise ValidationFailed(fields={"place": ["The map position is incomplete. Pick the place again."]})
+    if venue.latitude is not None and not place_typed:
+        if not venue.time_zone and venue.place:
+            # A pin inside a place the producer picked: the place still tells the time zone.
+            try:
+                venue.time_zone = place_resolve(venue.place).time_zone
+            except PlaceNotFound:
+                pass
+        return
+    if not venue.place:
+        if venue.latitude is not None:
+            return
+        raise ValidationFailed(fields={"place": [NO_POSITION]})
+    try:
+        found = place_resolve(venue.place)
+    except PlaceNotFound as exc:
+        raise ValidationFailed(fields={"place": [str(exc)]}) from exc
+    venue.place = found.name
+    venue.latitude, venue.longitude = found.latitude, found.longitude
+    if not venue.time_zone:
+        venue.time_zone = found.time_zone
+    if not venue.city:
+        venue.city = found.name.split(",")[-1].strip() if found.kind != "town" else found.name.split(",")[0]
 
 
 def _venue_validate(venue: Venue) -> None:
     from django.core.exceptions import ValidationError
 
-    if (venue.latitude is None) != (venue.longitude is None):
-        raise ValidationFailed(fields={"latitude": ["Give both latitude and longitude, or neither."]})
     try:
         venue.full_clean(exclude=["owner"])
     except ValidationError as exc:
-        raise ValidationFailed(fields=exc.message_dict) from exc
+        errors = exc.message_dict
+        # Out-of-range coordinates can only come from an API client; people never type them.
+        for name in ("latitude", "longitude"):
+            if name in errors:
+                errors.setdefault("place", []).append("That map position is not on Earth. Pick the place again.")
+        raise ValidationFailed(fields=errors) from exc
 
 
 @transaction.atomic
-def venue_create(*, owner, name: str, address: str, time_zone: str, city: str = "", latitude: float | None = None,
-                 longitude: float | None = None, notes: str = "") -> Venue:
-    """A producer adds a studio or venue to reuse in offers."""
+def venue_create(*, owner, name: str, address: str, time_zone: str = "", city: str = "", place: str = "",
+                 latitude: float | None = None, longitude: float | None = None, notes: str = "") -> Venue:
+    """A producer adds a studio or venue to reuse in offers.
+
+    Where it is comes from ``place`` (a postcode or town, looked up in the app's gazetteer) or from a
+    map pin (``latitude``/``longitude``, which win over the place when both are given). A venue
+    without a position is refused (ValidationFailed on ``place``); the database refuses it too.
+    """
     if not owner.is_producer:
         raise Forbidden("Only producers keep venues.", code="not_producer")
-    venue = Venue(owner=owner, name=name.strip(), address=address.strip(), city=city.strip(), latitude=latitude,
-                  longitude=longitude, time_zone=time_zone, notes=notes.strip(), created_at=clock.now())
+    venue = Venue(owner=owner, name=name.strip(), address=address.strip(), city=city.strip(), place=place.strip(),
+                  latitude=latitude, longitude=longitude, time_zone=time_zone or "", notes=notes.strip(),
+                  created_at=clock.now())
+    _venue_locate(venue, place_typed=latitude is None and longitude is None)
     _venue_validate(venue)
     venue.save()
     return venue
@@ -61,6 +108,8 @@ def venue_update(*, owner, venue_id: int, **changes: Any) -> Venue:
         if name not in VENUE_FIELDS:
             raise TypeError(name)
         setattr(venue, name, value.strip() if isinstance(value, str) else value)
+    # A newly typed place moves the venue, unless a pin came with it; clearing the position is refused.
+    _venue_locate(venue, place_typed="place" in changes and "latitude" not in changes and "longitude" not in changes)
     _venue_validate(venue)
     venue.save()
     if [getattr(venue, name) for name in VENUE_CALENDAR_FIELDS] != shown_before:

@@ -257,7 +257,9 @@ def explicit_cases(schema, demo):
     cases = [
         ("producer", "GET", "/api/bookings/", {}, {"role": "producer"}, None, {200}),
         ("producer", "POST", "/api/venues/", {}, {}, {"name": "Contract Studio", "address": "1 Test Road, London",
-                                                     "city": "London", "time_zone": "Europe/London"}, {201}),
+                                                     "place": "NW8 9AY", "time_zone": "Europe/London"}, {201}),
+        ("producer", "GET", "/api/places/", {}, {"q": "Brighton"}, None, {200}),
+        ("producer", "GET", "/api/places/", {}, {"q": "ZZ9 9ZZ"}, None, {400}),
         ("producer", "POST", "/api/bookings/quote/", {}, {}, gig, {200}),
         ("producer", "POST", "/api/bookings/", {}, {}, gig, {201}),
         ("producer", "POST", "/api/holds/", {}, {}, {**gig, "starts_at": (soon + timedelta(days=2)).isoformat(),

@@ -378,7 +378,8 @@ def test_venue_crud_is_scoped_to_the_owner(now, client_for, producer, make_user)
     ({"name": "", "address": "a", "time_zone": "UTC"}, "name"),
     ({"name": "a", "address": "a", "time_zone": "Nowhere/Town"}, "time_zone"),
     ({"name": "a", "address": "a", "time_zone": "UTC", "latitude": 91, "longitude": 0}, "latitude"),
-    ({"name": "a", "address": "a", "time_zone": "UTC", "latitude": 10}, "latitude"),
+    ({"name": "a", "address": "a", "time_zone": "UTC", "latitude": 10}, "place"),
+    ({"name": "a", "address": "a", "time_zone": "UTC"}, "place"),
     ({"name": "a" * 121, "address": "a", "time_zone": "UTC"}, "name"),
 ])
 def test_bad_venue_input_is_400(now, client_for, producer, body, field):

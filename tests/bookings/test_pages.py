@@ -199,14 +199,21 @@ def test_musician_sees_no_fee_on_their_cancel_page(now, producer, musician, prof
 def test_venues_page_adds_a_venue_and_returns_to_the_booking_form(now, producer, profile):
     client = logged_in(producer)
     back = f"/bookings/new/?musician={profile.pk}"
-    response = client.post("/venues/", {"name": "RAK Studios", "address": "42-48 Charlbert St", "city": "London",
-                                        "latitude": "51.5335", "longitude": "-0.1669", "time_zone": "Europe/London",
-                                        "notes": "", "next": back})
+    response = client.post("/venues/", {"name": "RAK Studios", "address": "42-48 Charlbert St", "place": "NW8 7BT",
+                                        "latitude": "", "longitude": "", "time_zone": "", "notes": "", "next": back})
     assert response.status_code == 302 and response["Location"] == back
-    assert Venue.objects.get().name == "RAK Studios"
-    bad = client.post("/venues/", {"name": "X", "address": "Y", "latitude": "north", "longitude": "", "time_zone": "UTC"})
-    assert bad.status_code == 400 and "Enter a number" in bad.content.decode()
-    assert client.post("/venues/", {"name": "X", "address": "Y", "time_zone": "Nowhere"}).status_code == 400
+    rak = Venue.objects.get()
+    assert (rak.name, rak.time_zone, round(rak.latitude, 2), round(rak.longitude, 2)) == \
+        ("RAK Studios", "Europe/London", 51.53, -0.17)
+    # A hidden pin that is not a number (a tampered form) is ignored: the typed place decides.
+    bad = client.post("/venues/", {"name": "X", "address": "Y", "place": "Atlantis", "latitude": "north",
+                                   "longitude": "", "time_zone": "UTC"})
+    assert bad.status_code == 400 and "We could not find a place called “Atlantis”" in bad.content.decode()
+    none = client.post("/venues/", {"name": "X", "address": "Y", "place": "", "time_zone": ""})
+    assert none.status_code == 400 and "Choose where the venue is" in none.content.decode()
+    assert client.post("/venues/", {"name": "X", "address": "Y", "place": "M1", "time_zone": "Nowhere"}).status_code \
+        == 400
+    assert Venue.objects.count() == 1
 
 
 def test_material_upload_from_the_detail_page(now, producer, profile, venue, settings):

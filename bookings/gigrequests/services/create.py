@@ -89,9 +89,8 @@ def _validate(
         venue = Venue.objects.filter(pk=venue_id, owner=producer).first() if isinstance(venue_id, int) else None
         if venue is None:
             errors["venue"] = ["Choose one of your venues." if venue_id is not None else "Choose a venue (or make it a remote recording)."]
-        elif venue.latitude is None or venue.longitude is None:
-            errors["venue"] = ["This venue has no map position, so nobody nearby can be found. Add its location first."]
         else:
+            # Every venue has a position (NOT NULL since bookings 0003), so nearby players can always be found.
             zone_name = venue.time_zone
 
     currency = str(data.get("currency") or "GBP").upper()
