@@ -394,6 +394,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a "kind" choice field; name the bookings ones so the schema names stay stable.
     "ENUM_NAME_OVERRIDES": {
+        # Accounts, call sheets and engagements all name who is looking: producer or musician.
+        "RoleEnum": "gigbook.accounts.services.registration.ROLE_CHOICES",
         "BookingKindEnum": "bookings.models.Booking.Kind",
         "MaterialKindEnum": "bookings.models.Material.Kind",
         "UnavailabilityKindEnum": "musicians.models.UnavailabilityBlock.Kind",

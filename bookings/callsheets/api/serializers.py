@@ -67,7 +67,7 @@ class DiffQuerySerializer(serializers.Serializer):
                                                      default=None)
 
 
-class ChangeSerializer(serializers.Serializer):
+class CallSheetChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
     label = serializers.CharField()
     before = serializers.CharField(allow_blank=True)
@@ -77,7 +77,7 @@ class ChangeSerializer(serializers.Serializer):
     bookings = serializers.ListField(child=serializers.IntegerField(), help_text="The bookings it concerns.")
 
 
-class PendingChangeSerializer(ChangeSerializer):
+class PendingChangeSerializer(CallSheetChangeSerializer):
     version = serializers.IntegerField()
 
 
@@ -147,11 +147,11 @@ class VersionSerializer(serializers.Serializer):
     message = serializers.CharField(allow_blank=True)
     author = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
-    changes = ChangeSerializer(many=True)
+    changes = CallSheetChangeSerializer(many=True)
 
 
 class DiffSerializer(serializers.Serializer):
-    changes = ChangeSerializer(many=True)
+    changes = CallSheetChangeSerializer(many=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
