@@ -222,3 +222,15 @@ def test_answers_after_the_answer_by_time_are_refused(now, frozen_clock, produce
     with pytest.raises(booking_services.OfferExpired):
         services.engagement_accept(engagement_id=engagement.pk, actor=musician)
     assert Engagement.objects.get(pk=engagement.pk).effective_status(frozen_clock.now()) == "expired"
+
+
+def test_a_date_the_producer_withdrew_is_left_out_of_accept_all(now, producer, musician, profile, venue):
+    engagement = offer_engagement(producer, profile, venue, allow_partial=False)
+    first, second, third = date_bookings(engagement)
+    booking_services.booking_withdraw(booking_id=second.pk, actor=producer, note="Show moved")
+    with pytest.raises(Conflict) as caught:
+        services.engagement_accept(engagement_id=engagement.pk, actor=musician, bookings=[first.pk, second.pk,
+                                                                                         third.pk])
+    assert caught.value.code == "date_not_open"
+    services.engagement_accept(engagement_id=engagement.pk, actor=musician)
+    assert [b.status for b in date_bookings(engagement)] == [S.ACCEPTED, S.WITHDRAWN, S.ACCEPTED]
