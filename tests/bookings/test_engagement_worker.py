@@ -42,7 +42,7 @@ def test_offer_and_partial_answer_arrive_once_with_one_invitation_per_confirmed_
 
     assert wait_for(lambda: mails(smtp_server, player.email, "offers you 3 dates"))
     [offered] = mails(smtp_server, player.email, "offers you 3 dates")
-    text = offered.get_body(preferencelist=("plain",)).get_content()
+    text = next(p.get_payload(decode=True).decode() for p in offered.walk() if p.get_content_type() == "text/plain")
     for day in ("Sat 05 Jun 2027, 19:00", "Sun 06 Jun 2027, 19:00", "Sat 12 Jun 2027, 19:00"):
         assert day in text
     assert "(Europe/London)" in text and "/engagements/o/" in text
