@@ -133,7 +133,7 @@ def test_pencil_from_the_profile_then_the_musician_keeps_and_releases_it_on_a_ph
     log_in(desk, live_server.url, cast["producer"].email)
     desk.goto(f"{live_server.url}/musicians/?instrument=piano&available_from={day.isoformat()}T10:00"
               f"&available_to={day.isoformat()}T13:00&venue={cast['venue'].pk}")
-    desk.get_by_role("link", name="Pencil (hold) Kim Keys").click()
+    desk.get_by_role("article", name="Kim Keys").get_by_role("link", name="Pencil (hold)").click()
     expect(desk.get_by_role("heading", name="Pencil Kim Keys")).to_be_visible()
     expect(desk.get_by_label("Start")).to_have_value("10:00")
     desk.get_by_label("Lapses after").select_option(label="48 hours")

@@ -100,7 +100,8 @@ def test_musician_edits_profile_on_a_phone_and_a_producer_finds_it(live_server, 
     expect(card).to_contain_text("£65.00")
     card.get_by_role("link", name="Mia 'Reeds' Okafor").click()
     expect(page.get_by_role("heading", name="Mia 'Reeds' Okafor", level=1)).to_be_visible()
+    # The searched instrument travels on to the booking form.
     expect(page.get_by_role("link", name="Book this player")).to_have_attribute(
-        "href", f"/bookings/new/?musician={profile.pk}"
+        "href", f"/bookings/new/?musician={profile.pk}&instrument=flute"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
