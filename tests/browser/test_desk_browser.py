@@ -173,3 +173,16 @@ def test_pencil_from_the_profile_then_the_musician_keeps_and_releases_it_on_a_ph
     desk.goto(f"{live_server.url}/holds/")
     expect(desk.get_by_text("No open holds.")).to_be_visible()
     context.close()
+
+
+def test_the_desk_search_and_forms_have_no_serious_accessibility_violations(live_server, page, cast):
+    from tests.browser.test_accessibility import serious_violations
+
+    log_in(page, live_server.url, cast["producer"].email)
+    day, pk, venue = cast["day"].isoformat(), cast["profile"].pk, cast["venue"].pk
+    carry = f"instrument=piano&starts_at={day}T13:00:00Z&ends_at={day}T16:00:00Z&venue={venue}"
+    for path in ["/", f"/musicians/?instrument=piano&available_from={day}T14:00&available_to={day}T17:00&venue={venue}",
+                 f"/musicians/{pk}/?{carry}", f"/bookings/new/?musician={pk}&{carry}",
+                 f"/holds/new/?musician={pk}&{carry}"]:
+        page.goto(f"{live_server.url}{path}")
+        assert serious_violations(page) == [], path
