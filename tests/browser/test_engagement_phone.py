@@ -68,3 +68,18 @@ def test_the_musician_takes_two_of_three_dates_in_two_taps(live_server, browser,
     assert violations(desk) == []
     desk.context.close()
     assert first.pk != third.pk
+
+
+def test_declining_asks_first_then_declines_every_date(live_server, phone, producer, musician):
+    engagement = offer_engagement(producer, make_profile(musician), make_venue(producer), allow_partial=False)
+    link = Notification.objects.get(recipient=musician, kind="booking_engagement_offered").url
+    page = phone
+    page.goto(f"{live_server.url}{link}")
+    expect(page.get_by_role("button", name="Accept all 3 dates")).to_be_visible()
+    expect(page.get_by_role("button", name="Yes, decline all 3 dates")).to_be_hidden()
+    page.get_by_text("Decline all…").tap()
+    page.get_by_label("Note for Pat Producer (optional)").fill("Away on tour")
+    page.get_by_role("button", name="Yes, decline all 3 dates").tap()
+    expect(page.locator(".date-card").first).to_contain_text("Declined")
+    assert violations(page) == []
+    assert [b.status for b in date_bookings(engagement)] == ["declined"] * 3
