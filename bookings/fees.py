@@ -112,7 +112,7 @@ class FeeTerms:
 
     def __post_init__(self):
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise FeeError("currency", "Use a three-letter ISO 4217 code such as GBP.")
+            raise FeeError("currency", "Choose a currency from the list, e.g. GBP.")
         try:
             object.__setattr__(self, "basis", FeeBasis(self.basis))
         except ValueError as exc:

@@ -32,6 +32,7 @@ from gigbook.core import clock
 from gigbook.core.carry import Carried, carried
 from gigbook.core.errors import DomainError, NotFound
 from gigbook.core.storage import private_download
+from gigbook.core.text import zone_label
 from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_read
 from musicians.models import MusicianProfile
 
@@ -431,8 +432,9 @@ def booking_new(request):
             errors["starts_at"] = ["Give the date and start time."]
         if end is None:
             errors["ends_at"] = ["Give the end time."]
-        elif start is not None and end <= start and not values.get("end_date"):
-            end += timedelta(days=1)  # 22:00–02:00 runs past midnight
+        elif start is not None and end < start and not values.get("end_date"):
+            end += timedelta(days=1)  # 22:00–02:00 runs past midnight; an end equal to the start is an error
+        confirm_long = values.get("confirm_long") == "on"
         fee = {}
         for name in ("rate", "overtime_rate_per_half_hour", "doubling_fee", "cartage_fee", "travel_fee", "per_diem"):
             raw = (values.get(name) or "").strip()
@@ -452,11 +454,19 @@ def booking_new(request):
                     fee[name] = int(raw)
         if values.get("fee_basis") not in Booking.FeeBasis.values:
             errors["fee_basis"] = ["Choose how the fee is paid."]
+        kind = values.get("kind", "")
+        venue = None
+        if kind != Booking.Kind.REMOTE_RECORDING:
+            venue = int(values["venue"]) if (values.get("venue") or "").isdigit() else None
+        if errors:
+            # Every problem in one answer: the rules about what was typed well, too.
+            raw = {k: v for k, v in values.items() if k not in errors and k not in services.FEE_TERM_FIELDS}
+            well_formed = {**raw, **fee, "musician": profile.pk, "venue": venue, "starts_at": start, "ends_at": end,
+                           "time_zone": values.get("time_zone") or None, "confirm_long": confirm_long,
+                           "fee_basis": values.get("fee_basis") if "fee_basis" not in errors else None}
+            for field, field_messages in services.booking_problems(producer=request.user, values=well_formed).items():
+                errors.setdefault(field, field_messages)
         if not errors:
-            kind = values.get("kind", "")
-            venue = None
-            if kind != Booking.Kind.REMOTE_RECORDING:
-                venue = int(values["venue"]) if (values.get("venue") or "").isdigit() else None
             try:
                 booking = services.booking_offer(
                     producer=request.user, musician_profile_id=profile.pk, instrument=values.get("instrument", ""),
@@ -466,7 +476,7 @@ def booking_new(request):
                     brief_references=values.get("brief_references", ""),
                     brief_approach=values.get("brief_approach", "chart"), brief_notes=values.get("brief_notes", ""),
                     fee_basis=values["fee_basis"], idempotency_key=f"page:{values.get('idempotency_key', '')[:64]}",
-                    fingerprint="page", **fee,
+                    fingerprint="page", confirm_long=confirm_long, **fee,
                 )
             except DomainError as exc:
                 errors, error, status = _error_fields(exc), exc.detail, exc.status_code
@@ -476,7 +486,7 @@ def booking_new(request):
                 return redirect("bookings:detail", pk=booking.pk)
         else:
             status = 400
-            error = "Some fields need attention."
+            error = "Some fields need attention: see the messages next to them."
     context = {
         "profile": profile,
         "venues": venues,
@@ -487,7 +497,10 @@ def booking_new(request):
         "approaches": Booking.Approach.choices,
         "fee_bases": Booking.FeeBasis.choices,
         "time_zones": sorted(available_time_zones()),
+        "long_error": any("really runs this long" in m for m in errors.get("ends_at", [])),
     }
+    for venue_row in venues:
+        venue_row.zone_label = zone_label(venue_row.time_zone)
     return render(request, "bookings/new.html", context, status=status)
 
 

@@ -13,3 +13,8 @@ CURRENCIES = frozenset(
 )
 # Shown first in pickers: the currencies most of our musicians quote in.
 COMMON_CURRENCIES = ("GBP", "EUR", "USD", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "CHF", "JPY")
+
+
+def currency_options() -> list[str]:
+    """Every accepted code for a select: the common ones first, then the rest A-Z."""
+    return list(COMMON_CURRENCIES) + sorted(CURRENCIES - set(COMMON_CURRENCIES))

@@ -512,12 +512,12 @@ def _validate_scalars(profile: MusicianProfile, changes: dict[str, Any], errors:
     if "currency" in changes:
         changes["currency"] = (changes["currency"] or "").upper()
         if changes["currency"] not in CURRENCIES:
-            errors["currency"] = ["Use a three-letter ISO 4217 code such as GBP, EUR or USD."]
+            errors["currency"] = ["Choose a currency from the list, e.g. GBP, EUR or USD."]
     if "languages" in changes:
         known = dict(language_choices())
         bad = [code for code in changes["languages"] if code not in known]
         if bad:
-            errors["languages"] = [f"Unknown language code: {', '.join(bad)}. Use ISO 639-1 codes such as en or es."]
+            errors["languages"] = [f"Unknown language: {', '.join(bad)}. Choose languages from the list."]
         changes["languages"] = list(dict.fromkeys(changes["languages"]))
     lat = changes.get("latitude", profile.latitude)
     lng = changes.get("longitude", profile.longitude)

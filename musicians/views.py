@@ -22,6 +22,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from gigbook.core.api import all_errors
 from gigbook.core.carry import carried
 from gigbook.core.errors import NotFound
 from musicians import producer_context, search_context, selectors, services
@@ -82,7 +83,9 @@ def search_page(request):
     params = SearchParamsSerializer.from_query(query)
     zone = request.user.zone if request.user.is_authenticated else timezone.get_default_timezone()
     with timezone.override(zone):
-        valid = params.is_valid() and not venue.error
+        shape_valid = params.is_valid()
+        shape_errors = {} if shape_valid else all_errors(params)  # every bad filter at once
+        valid = shape_valid and not venue.error
     page = None
     rate_kind = "hourly"
     if valid:
@@ -94,7 +97,7 @@ def search_page(request):
         for m in page.object_list:
             m.calendar_out_of_date = m.pk in stale
     validated = params.validated_data if valid else None
-    errors = {} if valid else {**params.errors, **({"venue": [venue.error]} if venue.error else {})}
+    errors = {} if valid else {**shape_errors, **({"venue": [venue.error]} if venue.error else {})}
     groups = _instrument_groups()
     genres = list(selectors.genre_list())
     cities = _city_options()

@@ -41,6 +41,8 @@ class HoldInputSerializer(serializers.Serializer):
     travel_fee = serializers.DecimalField(**MONEY, required=False, allow_null=True, default=None)
     per_diem = serializers.DecimalField(**MONEY, required=False, allow_null=True, default=None)
     per_diem_days = serializers.IntegerField(min_value=0, max_value=60, required=False, default=0)
+    confirm_long = serializers.BooleanField(
+        required=False, default=False, help_text="Confirms a hold longer than 12 hours (refused without it).")
 
 
 class HoldChallengeInputSerializer(serializers.Serializer):

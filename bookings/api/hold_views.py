@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from bookings import selectors, services
 from bookings.api import hold_serializers as s
 from gigbook.core import clock
+from gigbook.core.api import validated_or_400
 from gigbook.core.pagination import PageNumberPagination, paginated_response
 
 ERRORS = {
@@ -46,9 +47,8 @@ class HoldListCreateView(APIView):
     @extend_schema(tags=["holds"], request=s.HoldInputSerializer, responses={201: s.HoldDetailSerializer, **ERRORS},
                    summary="Pencil a musician (producers): a ranked hold that lapses unless confirmed")
     def post(self, request):
-        serializer = s.HoldInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = {key: value for key, value in serializer.validated_data.items()}
+        data = validated_or_400(s.HoldInputSerializer(data=request.data),
+                                lambda values: services.booking_problems(producer=request.user, values=values))
         for term in ("rate", "cartage_fee", "travel_fee", "per_diem"):
             if data.get(term) is None:
                 data.pop(term, None)

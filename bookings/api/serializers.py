@@ -16,6 +16,7 @@ from bookings import services
 from bookings.models import Booking, BookingEvent, Material, Venue
 from gigbook.accounts.api.serializers import TimeZoneField
 from gigbook.core import clock
+from gigbook.core.plain_messages import DATETIME_INVALID
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0"), "coerce_to_string": True}
 
@@ -24,7 +25,7 @@ class LocalOrAwareDateTimeField(serializers.Field):
     """ISO 8601 date-time. With an offset it is that instant; without one it is wall-clock time in
     the booking's zone (the venue's), which the service resolves (refusing DST gaps and repeats)."""
 
-    default_error_messages = {"invalid": "Use an ISO 8601 date-time, e.g. 2027-06-05T19:30 or 2027-06-05T19:30:00+01:00."}
+    default_error_messages = {"invalid": DATETIME_INVALID}
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or len(data) > 40:
@@ -297,6 +298,8 @@ class BookingOfferInputSerializer(serializers.Serializer):
     travel_fee = serializers.DecimalField(**MONEY, required=False, allow_null=True, default=None)
     per_diem = serializers.DecimalField(**MONEY, required=False, allow_null=True, default=None)
     per_diem_days = serializers.IntegerField(min_value=0, max_value=60, required=False, default=0)
+    confirm_long = serializers.BooleanField(
+        required=False, default=False, help_text="Confirms a booking longer than 12 hours (refused without it).")
 
 
 class BookingQuoteRequestSerializer(BookingOfferInputSerializer):

@@ -18,6 +18,7 @@ from bookings import filetypes, selectors, services
 from bookings.api import serializers as s
 from bookings.models import Booking
 from gigbook.core import clock
+from gigbook.core.api import validated_or_400
 from gigbook.core.errors import NotFound, ValidationFailed
 from gigbook.core.pagination import PageNumberPagination, paginated_response
 from gigbook.core.storage import private_download
@@ -69,9 +70,7 @@ class BookingListCreateView(APIView):
         key = request.headers.get("Idempotency-Key", "")
         if key and not _IDEMPOTENCY_KEY.match(key):
             raise ValidationFailed(fields={"Idempotency-Key": ["Use 1-255 visible ASCII characters."]})
-        serializer = s.BookingOfferInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated_or_400(s.BookingOfferInputSerializer(data=request.data), _problems(request.user))
         booking = services.booking_offer(
             producer=request.user,
             musician_profile_id=data.pop("musician"),
@@ -85,6 +84,10 @@ class BookingListCreateView(APIView):
         return _detail(request, booking.pk, status_code=status.HTTP_201_CREATED, headers=headers)
 
 
+def _problems(producer):
+    return lambda values: services.booking_problems(producer=producer, values=values)
+
+
 class BookingQuoteView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -92,9 +95,7 @@ class BookingQuoteView(APIView):
                    responses={200: s.BookingQuoteResponseSerializer, **ERRORS},
                    summary="Price an offer and check the musician is free, without saving anything")
     def post(self, request):
-        serializer = s.BookingQuoteRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated_or_400(s.BookingQuoteRequestSerializer(data=request.data), _problems(request.user))
         data.pop("expires_at", None)
         preview = services.booking_preview(producer=request.user, musician_profile_id=data.pop("musician"), **data)
         return Response(s.BookingQuoteResponseSerializer(preview).data)

@@ -23,10 +23,13 @@ from bookings.gigrequests.api.views import request_detail_data
 from bookings.gigrequests.messages import fee_text, fmt, slot_quote, when_text, where_text
 from bookings.gigrequests.models import GigRequest, Invitation
 from bookings.models import Booking, Venue
+from gigbook.accounts.validators import available_time_zones
 from gigbook.core import clock
 from gigbook.core.carry import carried
 from gigbook.core.errors import DomainError, NotFound
+from gigbook.core.text import zone_label
 from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_is_spent, action_token_read
+from musicians.currencies import currency_options
 from musicians.models import Instrument
 
 
@@ -82,10 +85,16 @@ def request_new(request):
     zone = ZoneInfo((venue or venues[0]).time_zone) if venues else request.user.zone
     if any(i["slug"] == context.instrument for i in options["instruments"]):
         options["prefill_instrument"] = context.instrument
+    for row in venues:
+        row.zone_label = zone_label(row.time_zone)
+    user_zone_label = zone_label(request.user.time_zone)
+    shown = venue or (venues[0] if venues else None)
     return render(request, "gigrequests/request_new.html", {
         "venues": venues, "kinds": Booking.Kind.choices, "approaches": Booking.Approach.choices,
         "strategies": GigRequest.Strategy.choices, "instruments": options["instruments"],
-        "options": options, "user_zone": request.user.time_zone,
+        "options": options, "user_zone": request.user.time_zone, "user_zone_label": user_zone_label,
+        "first_zone_label": shown.zone_label if shown else user_zone_label,
+        "currencies": currency_options(), "time_zones": sorted(available_time_zones()),
         "prefill": {"venue": venue.pk if venue else None, **context.local_datetimes(zone)},
     })
 

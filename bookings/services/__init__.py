@@ -18,6 +18,7 @@ State machine (``TRANSITIONS``)::
 """
 
 from bookings.services.calendar import calendar_feed_get_or_create, calendar_feed_rotate, calendar_feed_touch
+from bookings.services.checks import booking_problems
 from bookings.services.common import (
     ACTION_TARGET,
     DEFAULT_ANSWER_BY,
@@ -109,6 +110,7 @@ __all__ = [
     "booking_expire",
     "booking_offer",
     "booking_preview",
+    "booking_problems",
     "booking_remind",
     "booking_reschedule",
     "booking_terms",

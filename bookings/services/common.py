@@ -197,7 +197,7 @@ def _apply(booking: Booking, *, action: str, actor, now: datetime, note: str = "
 def _clean_text(value: str | None, field: str, max_length: int, *, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise _field_error(field, "This field is required.")
+        raise _field_error(field, "Fill this in.")
     if len(value) > max_length:
         raise _field_error(field, f"Keep this under {max_length} characters.")
     return value

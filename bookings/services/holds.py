@@ -96,6 +96,7 @@ def hold_place(
     note: str = "",
     expires_at: datetime | None = None,
     challenge_window_hours: int | None = None,
+    confirm_long: bool = False,
     **fee_given: Any,
 ) -> Hold:
     """Pencil a musician. Returns the hold (requested), ranked after the holds already on that time.
@@ -116,6 +117,7 @@ def hold_place(
         producer=producer, musician_profile=profile, instrument=instrument, kind=kind, starts_at=starts_at,
         ends_at=ends_at, venue=venue, time_zone=time_zone, doubles=[], title=title, brief_style="",
         brief_references="", brief_approach=Booking.Approach.CHART, brief_notes="", fee_given=fee_given, now=now,
+        confirm_long=confirm_long,
     )
     draft_booking = draft.booking
     note = (note or "").strip()

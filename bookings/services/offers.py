@@ -14,9 +14,6 @@ from bookings.models import Booking, BookingEvent, OfferIdempotencyKey, Venue
 from bookings.phone import OFFER_PURPOSE, phone_token_make
 from bookings.services.common import (
     DEFAULT_ANSWER_BY,
-    MAX_AHEAD,
-    MAX_DURATION,
-    MIN_DURATION,
     BookingConflict,
     IdempotencyKeyReused,
     _clean_text,
@@ -28,6 +25,7 @@ from bookings.services.common import (
 )
 from bookings.services.hold_rules import holds_bump_for_booking, holds_would_bump
 from bookings.services.terms import FEE_TERM_FIELDS, _Draft, _price, _set_terms, _terms_from, resolve_local_time
+from bookings.services.windows import window_check
 from gigbook.core import clock
 from gigbook.core.errors import Forbidden, ValidationFailed
 from gigbook.core.tokens import ActionToken, action_token_spend
@@ -55,6 +53,7 @@ def _build(
     brief_notes: str,
     fee_given: dict[str, Any],
     now: datetime,
+    confirm_long: bool = False,
 ) -> _Draft:
     """Validate and price an offer. Raises ValidationFailed with every field problem it finds."""
     errors: dict[str, list[str]] = {}
@@ -83,6 +82,7 @@ def _build(
         errors["doubles"] = ["The main instrument is not a double; list only the extra instruments."]
 
     venue_obj: Venue | None = None
+    zone_name: str | None = None  # unknown while the kind or the venue is wrong
     if kind == Booking.Kind.REMOTE_RECORDING:
         if venue is not None:
             errors["venue"] = ["A remote recording has no venue."]
@@ -90,40 +90,28 @@ def _build(
         from gigbook.accounts.validators import available_time_zones
 
         if zone_name not in available_time_zones():
-            errors["time_zone"] = [f"“{zone_name}” is not a known time zone."]
-            zone_name = "UTC"
-    else:
+            errors["time_zone"] = ["Choose a time zone from the list."]
+            zone_name = None
+    elif kind in Booking.Kind.values:
         venue_id = venue.pk if isinstance(venue, Venue) else venue
         venue_obj = Venue.objects.filter(pk=venue_id, owner=producer).first() if venue_id is not None else None
         if venue_obj is None:
             errors["venue"] = ["Choose one of your venues." if venue_id is not None else "Choose a venue (or book a remote recording)."]
-        zone_name = venue_obj.time_zone if venue_obj else "UTC"
-    if errors:
-        raise ValidationFailed(fields=errors)
-
-    starts_at = resolve_local_time(starts_at, zone_name, "starts_at")
-    ends_at = resolve_local_time(ends_at, zone_name, "ends_at")
-    if starts_at <= now:
-        errors["starts_at"] = ["The start must be in the future."]
-    elif starts_at > now + MAX_AHEAD:
-        errors["starts_at"] = ["Bookings can be made up to two years ahead."]
-    if ends_at <= starts_at:
-        errors["ends_at"] = ["The end must be after the start."]
-    elif ends_at - starts_at < MIN_DURATION:
-        errors["ends_at"] = ["A booking lasts at least 15 minutes."]
-    elif ends_at - starts_at > MAX_DURATION:
-        errors["ends_at"] = ["A booking can last at most 14 days; book longer runs as several bookings."]
-    if errors:
-        raise ValidationFailed(fields=errors)
-
-    text = {
-        "title": _clean_text(title, "title", 120),
-        "brief_style": _clean_text(brief_style, "brief_style", 200),
-        "brief_references": _clean_text(brief_references, "brief_references", 4000),
-        "brief_notes": _clean_text(brief_notes, "brief_notes", 4000),
-    }
+        zone_name = venue_obj.time_zone if venue_obj else None
+    # Every problem in one answer: the window is checked even when other fields are wrong.
+    starts_at, ends_at = window_check(starts_at=starts_at, ends_at=ends_at, zone_name=zone_name, now=now,
+                                      errors=errors, confirm_long=confirm_long)
+    text = {}
+    for field, value, limit in (("title", title, 120), ("brief_style", brief_style, 200),
+                                ("brief_references", brief_references, 4000), ("brief_notes", brief_notes, 4000)):
+        try:
+            text[field] = _clean_text(value, field, limit)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     if brief_approach not in Booking.Approach.values:
-        raise _field_error("brief_approach", "Choose chart, improvise or mixed.")
+        errors["brief_approach"] = ["Choose chart, improvise or mixed."]
+    if errors or starts_at is None or ends_at is None:
+        raise ValidationFailed(fields=errors or {"starts_at": ["Give the start and the end."]})
 
     terms = _terms_from(profile, kind=kind, doubles=len(double_slugs), given=fee_given)
     quote, check = _price(terms, profile, kind=kind, starts_at=starts_at, ends_at=ends_at)
@@ -154,6 +142,7 @@ def booking_preview(
     brief_references: str = "",
     brief_approach: str = Booking.Approach.CHART,
     brief_notes: str = "",
+    confirm_long: bool = False,
     **fee_given: Any,
 ) -> dict[str, Any]:
     """Price an offer and say whether the musician is free, saving nothing (the booking form's live quote).
@@ -171,7 +160,7 @@ def booking_preview(
         producer=producer, musician_profile=profile, instrument=instrument, kind=kind, starts_at=starts_at,
         ends_at=ends_at, venue=venue, time_zone=time_zone, doubles=list(doubles), title=title,
         brief_style=brief_style, brief_references=brief_references, brief_approach=brief_approach,
-        brief_notes=brief_notes, fee_given=fee_given, now=clock.now(),
+        brief_notes=brief_notes, fee_given=fee_given, now=clock.now(), confirm_long=confirm_long,
     )
     booking = draft.booking
     availability = musician_availability(profile=profile, starts_at=booking.starts_at, ends_at=booking.ends_at)
@@ -231,6 +220,7 @@ def booking_offer(
     expires_at: datetime | None = None,
     idempotency_key: str = "",
     fingerprint: str = "",
+    confirm_long: bool = False,
     **fee_given: Any,
 ) -> Booking:
     """A producer offers a musician a booking. Returns the new booking (status offered).
@@ -260,7 +250,7 @@ def booking_offer(
         producer=producer, musician_profile=profile, instrument=instrument, kind=kind, starts_at=starts_at,
         ends_at=ends_at, venue=venue, time_zone=time_zone, doubles=list(doubles), title=title,
         brief_style=brief_style, brief_references=brief_references, brief_approach=brief_approach,
-        brief_notes=brief_notes, fee_given=fee_given, now=now,
+        brief_notes=brief_notes, fee_given=fee_given, now=now, confirm_long=confirm_long,
     )
     booking = draft.booking
     if expires_at is None:
@@ -336,6 +326,7 @@ def booking_create_accepted(
         ends_at=ends_at, venue=venue, time_zone=time_zone, doubles=list(doubles), title=title,
         brief_style=brief_style, brief_references=brief_references, brief_approach=brief_approach,
         brief_notes=brief_notes, fee_given=fee_given, now=now,
+        confirm_long=True,  # the producer chose this window when posting the request
     )
     booking = draft.booking
     _ensure_free(profile, musician_id=musician.pk, starts_at=booking.starts_at, ends_at=booking.ends_at)

@@ -30,9 +30,9 @@ def resolve_local_time(value: datetime, zone_name: str, field: str) -> datetime:
     if first.utcoffset() != second.utcoffset():
         round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
         if round_trip != value:
-            raise _field_error(field, f"{value:%H:%M} does not exist on {value:%d %b %Y} in {zone_name} (the clocks go forward).")
-        raise _field_error(field, f"{value:%H:%M} happens twice on {value:%d %b %Y} in {zone_name} (the clocks go back); "
-                                  "give the UTC offset, e.g. +01:00.")
+            raise _field_error(field, f"{value:%H:%M} does not exist on {value:%d %b %Y} there (the clocks go forward).")
+        raise _field_error(field, f"{value:%H:%M} happens twice on {value:%d %b %Y} there (the clocks go back); "
+                                  "choose a time outside that hour.")
     return first.astimezone(UTC)
 
 

@@ -8,12 +8,15 @@ a serializer, a service (``ValidationFailed``) or the parser refused the input; 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -78,6 +81,52 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response.data["retry_after_seconds"] = int(exc.wait)
     return response
+
+
+def well_formed(serializer: serializers.Serializer) -> dict:
+    """The values of the fields of an invalid ``serializer`` that passed their own checks."""
+    values, failed = {}, set(serializer.errors) if isinstance(serializer.errors, dict) else set()
+    for name, field in serializer.fields.items():
+        if field.read_only or name in failed:
+            continue
+        try:
+            value = field.run_validation(field.get_value(serializer.initial_data))
+        except (exceptions.ValidationError, SkipField):
+            continue
+        values[field.source] = value
+    return values
+
+
+def validated_or_400(serializer: serializers.Serializer, rule_problems: Callable[[dict], dict] | None = None) -> dict:
+    """``serializer.validated_data``, or a 400 listing every problem in one answer.
+
+    DRF stops at shape errors (a bad number), so the rules (the end after the start, the venue
+    yours) would only be heard on the next try. ``rule_problems`` (a service's check, given the
+    well-formed values) adds them; a field's own shape error wins over a rule about it.
+    """
+    if serializer.is_valid():
+        return dict(serializer.validated_data)
+    raise exceptions.ValidationError(all_errors(serializer, rule_problems))
+
+
+def all_errors(serializer: serializers.Serializer, rule_problems: Callable[[dict], dict] | None = None):
+    """Every problem of a serializer that failed ``is_valid()``: see ``validated_or_400``."""
+    errors = dict(serializer.errors) if isinstance(serializer.errors, dict) else serializer.errors
+    if not isinstance(errors, dict):
+        return errors
+    values = well_formed(serializer)
+    try:  # the serializer's own cross-field checks, on what is well formed
+        serializer.validate(dict(values))
+    except exceptions.ValidationError as exc:
+        if isinstance(exc.detail, dict):
+            for field, messages in exc.detail.items():
+                errors.setdefault(field, messages)
+    except (KeyError, TypeError, ValueError):  # a check that needs a field that failed its own
+        pass
+    if rule_problems is not None:
+        for field, messages in rule_problems(values).items():
+            errors.setdefault(field, messages)
+    return errors
 
 
 @csrf_exempt  # it changes nothing; a CSRF refusal would answer an HTML 403 instead of the 404

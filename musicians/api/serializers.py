@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gigbook.core import clock
 from musicians.currencies import CURRENCIES
 from musicians.geo import distance_band_km
 from musicians.models import (
@@ -233,11 +234,13 @@ class OwnProfileSerializer(RatesSerializer, PublicProfileSerializer):
 
 class _SlugRefField(serializers.SlugRelatedField):
     default_error_messages = {
-        "does_not_exist": "Unknown {slug_name} “{value}”.",
-        "invalid": "Give the slug as text.",
+        "invalid": "Choose one of the options offered.",
     }
 
     def __init__(self, **kwargs):
+        # "Unknown instrument “x”", not the column's name.
+        noun = kwargs["queryset"].model._meta.verbose_name
+        kwargs.setdefault("error_messages", {"does_not_exist": f"Unknown {noun} “{{value}}”."})
         super().__init__(slug_field="slug", **kwargs)
 
     def to_internal_value(self, data):
@@ -324,7 +327,7 @@ class ProfileInSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+            raise serializers.ValidationError({"non_field_errors": ["This is not in the expected form."]})
         # A PATCH is partial about which fields it sends, not about the rows of a list it sends:
         # DRF would skip required checks inside nested rows, so lists are validated on their own.
         scalars = {key: value for key, value in data.items() if key not in self.NESTED}
@@ -472,12 +475,14 @@ class SearchParamsSerializer(serializers.Serializer):
         start, end = attrs.get("available_from"), attrs.get("available_to")
         if (start is None) != (end is None):
             errors["available_to" if end is None else "available_from"] = [
-                "Give both available_from and available_to."
+                "Give both the start and the end of the time window."
             ]
         elif start is not None:
             latest, longest = search_window_limits()
             if end <= start:
-                errors["available_to"] = ["Must be after available_from."]
+                errors["available_to"] = ["The end must be after the start."]
+            elif end <= clock.now():  # a 2020 window used to find nobody, silently
+                errors["available_from"] = ["This time is already over: choose a time from now on."]
             elif end - start > longest:
                 errors["available_to"] = [f"The window can be at most {longest.days} days long."]
             elif end > latest:
@@ -485,9 +490,9 @@ class SearchParamsSerializer(serializers.Serializer):
         if "currency" in attrs:
             attrs["currency"] = attrs["currency"].upper()
             if attrs["currency"] not in CURRENCIES:
-                errors["currency"] = ["Unknown currency; use an ISO 4217 code such as GBP."]
+                errors["currency"] = ["Choose a currency from the list, e.g. GBP."]
         if "max_rate" in attrs and "currency" not in attrs:
-            errors["currency"] = ["Give the currency of max_rate (e.g. currency=GBP): rates are not converted."]
+            errors["currency"] = ["Choose the currency of the maximum rate (rates are not converted)."]
         if "near" in attrs:
             try:
                 lat_text, lng_text = attrs["near"].split(",")
@@ -498,9 +503,9 @@ class SearchParamsSerializer(serializers.Serializer):
             except ValueError:
                 errors["near"] = ["Give the place as “latitude,longitude”, e.g. 51.5074,-0.1278."]
         elif "radius_km" in attrs:
-            errors["radius_km"] = ["radius_km needs near=<lat>,<lng>."]
+            errors["radius_km"] = ["Choose a place to measure the distance from."]
         if attrs.get("ordering") == "distance" and "near" not in attrs:
-            errors["ordering"] = ["Ordering by distance needs near=<lat>,<lng>."]
+            errors["ordering"] = ["Sorting by distance needs a place to measure from."]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gigbook.core.api import validated_or_400
 from musicians import cache as search_cache
 from musicians import selectors, services
 from musicians.api.pagination import SearchPagination
@@ -181,7 +182,7 @@ class MusicianSearchView(generics.GenericAPIView):
         if data is None:
             params = SearchParamsSerializer.from_query(request.query_params)
             with timezone.override(zone):
-                params.is_valid(raise_exception=True)
+                validated_or_400(params)  # every bad filter in one answer
             kwargs = params.search_kwargs()
             # The account name rides on the page query (count() drops the unused join).
             queryset = (

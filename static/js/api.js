@@ -22,26 +22,74 @@
     }
     return { ok: response.ok, status: response.status, data };
   }
-  // Show API field errors next to inputs named like the fields; returns the general message.
+  // Show every API field error next to its field, all at once. Nested errors (a list of rows, e.g.
+  // chairs) find their input by data-error-for="chairs.0.count"; a list field's own messages by
+  // data-error-for="chairs" or its name. Returns {count, unplaced}: how many messages there are, and
+  // those with no field on the page (the caller shows them in its summary).
   function showErrors(form, data) {
     form.querySelectorAll(".error[data-api-error]").forEach((el) => el.remove());
     form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-    const errors = (data && data.errors) || {};
-    for (const [field, messages] of Object.entries(errors)) {
-      const input = form.querySelector(`[name="${CSS.escape(field)}"]`);
-      const text = Array.isArray(messages) ? messages.flat(Infinity).join(" ") : JSON.stringify(messages);
-      if (input) {
-        const p = document.createElement("p");
+    const unplaced = [];
+    let count = 0;
+    function target(key) {
+      const found = form.querySelector(`[data-error-for="${CSS.escape(key)}"]`) ||
+        form.querySelector(`[name="${CSS.escape(key)}"]`);
+      if (found && found.type === "radio") return found.closest("fieldset") || found;
+      if (found && found.type === "hidden" && !found.dataset.errorFor) return null; // e.g. the musician's id
+      return found && !found.closest("[hidden]") ? found : null;
+    }
+    function attach(key, messages) {
+      count += messages.length;
+      const input = key ? target(key) : null;
+      if (!input) { unplaced.push(...messages); return; }
+      const id = `${(input.id || key).replace(/[^A-Za-z0-9-]/g, "-")}-api-error`;
+      let p = document.getElementById(id);
+      if (!p) {
+        p = document.createElement("p");
         p.className = "error";
         p.dataset.apiError = "1";
-        p.id = `${input.id || field}_api_error`;
-        p.textContent = text;
+        p.id = id;
+        if (input.tagName === "FIELDSET") input.append(p);
+        else (input.closest(".field") || input.parentElement).append(p);
+      }
+      p.textContent = [p.textContent, ...messages].filter(Boolean).join(" ");
+      if (input.tagName !== "FIELDSET") {
         input.setAttribute("aria-invalid", "true");
-        input.setAttribute("aria-describedby", p.id);
-        input.insertAdjacentElement("afterend", p);
+        input.setAttribute("aria-describedby", id);
       }
     }
-    return (data && data.detail) || "Something went wrong.";
+    function walk(key, value) {
+      if (typeof value === "string") { attach(key, [value]); return; }
+      if (Array.isArray(value)) {
+        const texts = value.filter((item) => typeof item === "string");
+        if (texts.length) attach(key, texts);
+        value.forEach((item, index) => { if (item && typeof item === "object") walk(`${key}.${index}`, item); });
+        return;
+      }
+      if (value && typeof value === "object") {
+        for (const [sub, inner] of Object.entries(value)) walk(key ? `${key}.${sub}` : sub, inner);
+      }
+    }
+    const errors = (data && data.errors) || {};
+    for (const [field, messages] of Object.entries(errors)) {
+      walk(field === "non_field_errors" ? "" : field, messages);
+    }
+    if (!Object.keys(errors).length && data && data.detail) unplaced.push(data.detail);
+    return { count, unplaced };
   }
-  window.GigBook = { request, showErrors, csrfToken };
+  // "London time (GMT)": a zone as people say it, with the abbreviation in force on that day.
+  function zoneLabel(zone, when) {
+    if (!zone) return "the venue's local time";
+    if (zone === "UTC") return "UTC";
+    const place = zone.split("/").pop().replace(/_/g, " ");
+    try {
+      const parts = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" })
+        .formatToParts(when && !isNaN(when) ? when : new Date());
+      const name = (parts.find((p) => p.type === "timeZoneName") || {}).value;
+      return name ? `${place} time (${name})` : `${place} time`;
+    } catch (e) {
+      return `${place} time`;
+    }
+  }
+  window.GigBook = { request, showErrors, csrfToken, zoneLabel };
 })();

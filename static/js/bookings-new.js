@@ -33,7 +33,8 @@
     const date = val("date"), start = val("start_time"), end = val("end_time");
     if (!date || !start || !end) return null;
     let endDate = val("end_date") || date;
-    if (!val("end_date") && end <= start) endDate = addDays(date, 1);
+    // 22:00 to 02:00 runs past midnight; an end equal to the start is sent as is (and refused), never a day.
+    if (!val("end_date") && end < start) endDate = addDays(date, 1);
     const body = {
       musician: Number(form.dataset.profile),
       instrument: val("instrument"),
@@ -43,6 +44,7 @@
       fee_basis: val("fee_basis"),
       brief_approach: val("brief_approach"),
       doubles: Array.from(form.querySelectorAll('input[name="doubles"]:checked')).map((el) => el.value),
+      confirm_long: form.elements.confirm_long.checked,
     };
     if (body.kind === "remote_recording") body.time_zone = val("time_zone");
     else if (val("venue")) body.venue = Number(val("venue"));
@@ -91,8 +93,9 @@
     quoteBody.append(table);
     for (const note of data.quote.notes) quoteBody.append(el("p", note, "help"));
     if (data.below_published_rate) {
+      // The note already says "Below the musician's published rate: …"; say it once.
       const flag = el("p", undefined, "flag-below");
-      flag.append(el("strong", "Below the musician's published rate. "), document.createTextNode(data.rate_note));
+      flag.append(el("strong", data.rate_note || "Below the musician's published rate."));
       quoteBody.append(flag);
     }
     const a = data.availability;
@@ -103,12 +106,21 @@
     updateBar(`Total ${data.quote.total} ${data.quote.currency}`, a.free ? "Free at this time" : "Not free at this time");
   }
 
+  // Field problems go next to their fields (each once: the server's own from the last send are
+  // replaced); the quote panel only says why there is no quote.
+  function clearServerErrors() {
+    form.querySelectorAll("p.error:not([data-api-error])").forEach((p) => p.remove());
+    form.querySelectorAll(".has-error").forEach((node) => node.classList.remove("has-error"));
+  }
+
   function renderError(data) {
-    const errors = (data && data.errors) || {};
-    const messages = Object.values(errors).flat(Infinity);
+    clearServerErrors();
+    const shown = window.GigBook.showErrors(form, data);
     availability.className = "muted";
     availability.textContent = "";
-    quoteBody.replaceChildren(el("p", messages.join(" ") || (data && data.detail) || "Cannot price this yet.", "error"));
+    const lines = shown.unplaced.length ? shown.unplaced
+      : [shown.count ? "Fix the marked fields to see the quote." : "Cannot price this yet."];
+    quoteBody.replaceChildren(...lines.map((text) => el("p", text, "error")));
     updateBar("No quote yet", "Some details need fixing");
   }
 
@@ -118,8 +130,11 @@
     const mine = ++seq;
     const result = await window.GigBook.request("POST", form.dataset.quoteUrl, body);
     if (mine !== seq) return; // a newer request is on its way
-    if (result.ok) renderQuote(result.data);
-    else renderError(result.data);
+    if (result.ok) {
+      clearServerErrors();
+      window.GigBook.showErrors(form, null);
+      renderQuote(result.data);
+    } else renderError(result.data);
   }
 
   // The main instrument is not a double: keep its checkbox off and disabled.
@@ -136,7 +151,22 @@
     const remote = kind.value === "remote_recording";
     venueField.classList.toggle("hidden", remote);
     tzField.classList.toggle("hidden", !remote);
-    zoneHelp.textContent = remote ? "Times are in the time zone chosen above." : "Times are in the venue's local time.";
+    const option = form.elements.venue && form.elements.venue.selectedOptions[0];
+    const zone = remote ? val("time_zone") : option && option.dataset.timeZone;
+    const day = val("date") ? new Date(`${val("date")}T12:00:00Z`) : new Date();
+    zoneHelp.textContent = zone ? `Times are ${window.GigBook.zoneLabel(zone, day)}.` : "Times are in the venue's local time.";
+  }
+
+  // Over 12 hours is usually a slip (an end of 9 for 21): ask for an explicit yes.
+  const confirmField = document.getElementById("confirm-long-field");
+  function syncLong() {
+    const body = payload();
+    const hours = body ? (Date.parse(`${body.ends_at}:00Z`) - Date.parse(`${body.starts_at}:00Z`)) / 3600000 : 0;
+    const long = hours > 12;
+    if (long) document.getElementById("confirm-long-text").textContent =
+      `Yes, this booking really runs ${Math.round(hours * 10) / 10} hours.`;
+    if (!long) form.elements.confirm_long.checked = false;
+    confirmField.hidden = !long;
   }
 
   form.addEventListener("input", () => {
@@ -146,6 +176,7 @@
   form.addEventListener("change", () => {
     syncKind();
     syncDoubles();
+    syncLong();
     clearTimeout(timer);
     timer = setTimeout(refresh, 100);
   });
@@ -156,5 +187,6 @@
   });
   syncKind();
   syncDoubles();
+  syncLong();
   refresh();
 })();

@@ -50,7 +50,14 @@
     }
     chairs.append(row);
   }
-  addChair(options.prefill_instrument || "bass-guitar", 1);
+  // Row errors come back as chairs[i].count: label each row's inputs with its current index.
+  function indexChairs() {
+    chairs.querySelectorAll(".chair-row").forEach((row, index) => {
+      row.querySelector(".chair-instrument").dataset.errorFor = `chairs.${index}.instrument`;
+      row.querySelector(".chair-count").dataset.errorFor = `chairs.${index}.count`;
+    });
+  }
+    addChair(options.prefill_instrument || "bass-guitar", 1);
   document.getElementById("add-chair").addEventListener("click", () => addChair("", 1));
 
   const kind = document.getElementById("kind");
@@ -59,8 +66,33 @@
     document.getElementById("venue-field").hidden = remote;
     document.getElementById("zone-field").hidden = !remote;
   }
-  kind.addEventListener("change", syncKind);
+  // "Times are London time (GMT)": the zone the pickers are read in, as of the chosen day.
+  const zoneNote = document.getElementById("zone-note");
+  function currentZone() {
+    if (kind.value === "remote_recording") return form.elements.time_zone.value;
+    const option = form.elements.venue && form.elements.venue.selectedOptions[0];
+    return option ? option.dataset.timeZone : zoneNote.dataset.userZone;
+  }
+  function syncZone() {
+    const start = value("starts_at");
+    const when = start ? new Date(`${start}:00Z`) : new Date();
+    zoneNote.textContent = `Times are ${window.GigBook.zoneLabel(currentZone(), when)}.`;
+  }
+  // Over 12 hours is usually a slip of the picker: ask for an explicit yes.
+  const confirmField = document.getElementById("confirm-long-field");
+  function syncLong() {
+    const start = Date.parse(`${value("starts_at")}:00Z`), end = Date.parse(`${value("ends_at")}:00Z`);
+    const hours = (end - start) / 3600000;
+    const long = Number.isFinite(hours) && hours > 12;
+    confirmField.hidden = !long;
+    if (!long) form.elements.confirm_long.checked = false;
+    else document.getElementById("confirm-long-text").textContent =
+      `Yes, this gig really runs ${Math.round(hours * 10) / 10} hours.`;
+  }
+  kind.addEventListener("change", () => { syncKind(); syncZone(); });
+  form.addEventListener("change", () => { syncZone(); syncLong(); });
   syncKind();
+  syncZone();
 
   function value(name) {
     const field = form.elements[name];
@@ -78,7 +110,7 @@
       ends_at: value("ends_at"),
       fee_basis: value("fee_basis"),
       rate: value("rate"),
-      currency: value("currency").toUpperCase(),
+      currency: value("currency"),
       strategy: (form.querySelector('input[name="strategy"]:checked') || {}).value,
       time_box_minutes: parseInt(value("time_box_minutes"), 10),
       broadcast_threshold_hours: value("broadcast_threshold_hours") || "12",
@@ -92,17 +124,28 @@
     if (value("answer_by")) data.answer_by = value("answer_by");
     if (value("max_rate")) data.max_rate = value("max_rate");
     if (value("max_invitees")) data.max_invitees = parseInt(value("max_invitees"), 10);
+    if (form.elements.confirm_long.checked) data.confirm_long = true;
+    // Left empty: not sent, so the answer says "Fill this in." rather than "Enter an amount".
+    for (const name of ["starts_at", "ends_at", "rate"]) if (data[name] === "") delete data[name];
     return data;
   }
 
+  // Every problem at once: each next to its field, a count on top, and the ones with no field there.
   function showError(data) {
-    const message = window.GigBook.showErrors(form, data);
-    const extra = [];
-    for (const key of ["chairs", "invitees", "non_field_errors"]) {
-      const errors = data && data.errors && data.errors[key];
-      if (errors) extra.push(...(Array.isArray(errors) ? errors.flat(Infinity) : [JSON.stringify(errors)]).map(String));
+    indexChairs();
+    const shown = window.GigBook.showErrors(form, data);
+    formError.replaceChildren();
+    const placed = shown.count - shown.unplaced.length;
+    if (placed > 0) {
+      formError.append(el("p", {}, placed === 1 ? "One thing needs changing: see the message below." :
+        `${placed} things need changing: see the messages below.`));
     }
-    formError.textContent = [message, ...extra].join(" ");
+    if (shown.unplaced.length) {
+      const list = el("ul");
+      for (const text of shown.unplaced) list.append(el("li", {}, text));
+      formError.append(list);
+    }
+    if (!formError.childNodes.length) formError.append(el("p", {}, "Something went wrong. Try again."));
     formError.hidden = false;
     formError.focus();
   }
@@ -125,7 +168,11 @@
       section.append(el("h3", {}, `${group.instrument.name} × ${group.count}`));
       section.append(el("p", { class: "muted" }, `${group.total_matching} match; ${group.candidates.length} on the list.`));
       if (group.candidates.length === 0) {
-        section.append(el("p", { class: "error" }, "Nobody matches: try a higher maximum fee, or another time."));
+        const name = group.instrument.name.toLowerCase();
+        section.append(el("p", { class: "error" }, group.total_matching === 0
+          ? `Nobody matches the ${name} chair, so this request cannot be sent yet.`
+          : `Keep at least one player on the ${name} list.`));
+        section.append(widenBox(group.widen || []));
       }
       const list = el("ol", { class: "stack candidate-list" });
       group.candidates.forEach((candidate, index) => {
@@ -155,6 +202,41 @@
       }
       groupsBox.append(section);
     });
+    syncSend();
+  }
+
+  // Ways to widen a chair nobody matches (from the preview): one tap changes the form and looks again.
+  function widenBox(options) {
+    const box = el("div", { class: "stack widen" });
+    if (!options.length) {
+      box.append(el("p", { class: "help" }, "Nobody plays this at that time in reach of the venue. Try another time or day."));
+      return box;
+    }
+    box.append(el("p", {}, "To find players:"));
+    const list = el("ul", { class: "stack" });
+    for (const option of options) {
+      const item = el("li", {}, option.text + " ");
+      if (option.field && option.value !== null && form.elements[option.field]) {
+        const apply = el("button", { type: "button", class: "secondary small button" }, "Do this");
+        apply.addEventListener("click", () => {
+          form.elements[option.field].value = option.value;
+          if (option.field === "kind") { syncKind(); syncZone(); }
+          preview.hidden = true;
+          form.requestSubmit();
+        });
+        item.append(apply);
+      }
+      list.append(item);
+    }
+    box.append(list);
+    return box;
+  }
+
+  function syncSend() {
+    const sendable = lists.length > 0 && lists.every((group) => group.candidates.length > 0);
+    const send = document.getElementById("send-request");
+    send.disabled = !sendable;
+    send.title = sendable ? "" : "Every chair needs at least one player to ask.";
   }
 
   function move(groupIndex, index, delta) {
@@ -174,6 +256,7 @@
     try {
       const result = await window.GigBook.request("POST", "/api/gig-requests/preview/", payload);
       if (!result.ok) { showError(result.data); return; }
+      window.GigBook.showErrors(form, null); // clear the last answer's messages
       lists = result.data.groups;
       idempotencyKey = `gr-${Date.now()}-${Math.random().toString(36).slice(2)}`;
       document.getElementById("preview-summary").textContent = strategyText({ ...result.data, strategy: payload.strategy });
@@ -212,8 +295,8 @@
       window.location.assign(data.url);
       return;
     }
-    button.disabled = false;
     preview.hidden = true;
     showError(data);
+    button.disabled = false;
   });
 })();

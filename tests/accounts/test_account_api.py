@@ -61,10 +61,10 @@ def test_patch_changes_display_name_and_time_zone(client_for, musician):
         ({"phone": "12345", "phone_country": "GB"}, "phone", "not a valid phone number"),
         ({"phone": "07700 900123"}, "phone", "Choose your country"),
         ({"phone": "07700 900123", "phone_country": "XX"}, "phone_country", "Choose a country from the list"),
-        ({"display_name": "x" * 151}, "display_name", "no more than 150 characters"),
-        ({"display_name": ""}, "display_name", "may not be blank"),
+        ({"display_name": "x" * 151}, "display_name", "150 characters or fewer"),
+        ({"display_name": ""}, "display_name", "Fill this in"),
         ({"email": "not-an-address"}, "email", "Enter an email address"),
-        ({"email": "y" * 250 + "@example.com"}, "email", "no more than 254 characters"),
+        ({"email": "y" * 250 + "@example.com"}, "email", "254 characters or fewer"),
     ],
 )
 def test_bad_input_is_a_400_with_plain_words_next_to_the_field(client_for, musician, payload, field, words):

@@ -55,7 +55,7 @@ def test_strangers_get_404_and_the_list_is_scoped(client_for, make_user, produce
     ({"expires_at": "2027-06-10T10:00:00+00:00"}, "expires_at", "past the start"),
     ({"challenge_window_hours": 0}, "challenge_window_hours", ""),
     ({"starts_at": "2027-05-01T10:00:00+00:00", "ends_at": "2027-05-01T12:00:00+00:00"}, "starts_at", "future"),
-    ({"starts_at": "yesterday"}, "starts_at", "ISO 8601"),
+    ({"starts_at": "yesterday"}, "starts_at", "Enter a date and a time"),
 ])
 def test_bad_input_answers_400_with_field_messages_and_saves_nothing(client_for, producer, profile, venue, start,
                                                                     extra, field, words):

@@ -60,7 +60,7 @@ def test_booking_form_creates_an_offer_once_even_when_submitted_twice(now, produ
     ({"date": ""}, "Give the date and start time."),
     ({"rate": "cheap"}, "Enter an amount"),
     ({"per_diem_days": "lots"}, "whole number"),
-    ({"date": "2027-05-01"}, "The start must be in the future."),
+    ({"date": "2027-05-01"}, "This start has already passed: choose a time in the future."),
     ({"venue": ""}, "Choose a venue"),
     ({"instrument": "tuba"}, "does not list this instrument"),
 ])
@@ -69,6 +69,35 @@ def test_booking_form_errors_are_shown_next_to_fields(now, producer, profile, ve
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Booking.objects.exists()
+
+
+def test_booking_form_lists_shape_and_rule_problems_together_each_once(now, producer, profile, venue):
+    response = logged_in(producer).post(f"/bookings/new/?musician={profile.pk}",
+                                        form(profile, venue, date="2027-05-01", rate="cheap", instrument="tuba"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    for message in ("Enter an amount", "does not list this instrument",
+                    "This start has already passed: choose a time in the future."):
+        assert page.count(message) == 1, message
+
+
+def test_an_end_equal_to_the_start_is_an_error_not_a_day(now, producer, profile, venue):
+    response = logged_in(producer).post(f"/bookings/new/?musician={profile.pk}",
+                                        form(profile, venue, start_time="10:00", end_time="10:00"))
+    assert response.status_code == 400
+    assert "The end must be after the start." in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_a_booking_over_twelve_hours_needs_the_confirmation_box(now, producer, profile, venue):
+    client = logged_in(producer)
+    long = form(profile, venue, start_time="09:00", end_time="23:00")
+    response = client.post(f"/bookings/new/?musician={profile.pk}", long)
+    assert response.status_code == 400
+    assert "This booking would last 14 hours." in response.content.decode()
+    assert 'id="confirm-long-field" hidden' not in response.content.decode()  # the box is shown
+    assert client.post(f"/bookings/new/?musician={profile.pk}", {**long, "confirm_long": "on"}).status_code == 302
+    assert Booking.objects.get().ends_at - Booking.objects.get().starts_at == timedelta(hours=14)
 
 
 def test_booking_page_for_unknown_or_unpublished_musician_is_404(now, producer, make_user):

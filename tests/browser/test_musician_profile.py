@@ -52,7 +52,7 @@ def test_musician_edits_profile_on_a_phone_and_a_producer_finds_it(live_server, 
     rates.get_by_label("Hourly rate").fill("-5")
     rates.get_by_label("Hourly rate").press("Tab")
     expect(rates.locator("[data-state]")).to_have_text("Not saved: fix the field marked in red.")
-    expect(rates.locator("#err-hourly_rate")).to_contain_text("greater than or equal to 0")
+    expect(rates.locator("#err-hourly_rate")).to_contain_text("Enter 0 or more")
     expect(rates.get_by_label("Hourly rate")).to_have_attribute("aria-invalid", "true")
     rates.get_by_label("Hourly rate").fill("65")
     rates.get_by_label("3-hour session").fill("180")

@@ -17,6 +17,7 @@ from bookings.gigrequests import selectors, services
 from bookings.gigrequests.models import Chair, Favourite, GigRequest, Invitation
 from bookings.models import Booking
 from gigbook.accounts.api.serializers import TimeZoneField
+from gigbook.core.plain_messages import DATETIME_INVALID
 
 MONEY = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal("0")}
 
@@ -26,7 +27,7 @@ class DateTimeInput(serializers.Field):
     """ISO 8601. With an offset it is that instant; without one, wall-clock time at the venue
     (or in ``time_zone`` for remote work), resolved by the service (DST gaps and repeats refused)."""
 
-    default_error_messages = {"invalid": "Use an ISO 8601 date-time, e.g. 2027-06-05T10:00 or 2027-06-05T10:00:00+01:00."}
+    default_error_messages = {"invalid": DATETIME_INVALID}
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or len(data) > 40:
@@ -89,6 +90,8 @@ class GigRequestInputSerializer(serializers.Serializer):
         many=True, required=False, max_length=services.MAX_CHAIR_GROUPS,
         help_text="Your edited call lists (from the preview). Leave out to use the ranked matches.",
     )
+    confirm_long = serializers.BooleanField(
+        required=False, default=False, help_text="Confirms a gig longer than 12 hours (refused without it).")
 
 
 class GigRequestCancelInputSerializer(serializers.Serializer):
@@ -184,12 +187,21 @@ class GigUnavailableFavouriteSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class GigWidenOptionSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    field = serializers.CharField(allow_null=True, help_text="The form field to change, when one change does it.")
+    value = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField(help_text="How many players would then match.")
+
+
 class GigRequestPreviewGroupSerializer(serializers.Serializer):
     instrument = GigInstrumentSerializer()
     count = serializers.IntegerField()
     total_matching = serializers.IntegerField()
     candidates = GigCandidateSerializer(many=True)
     unavailable_favourites = GigUnavailableFavouriteSerializer(many=True)
+    widen = GigWidenOptionSerializer(
+        many=True, help_text="When nobody matches: what would widen the chair (such a request cannot be sent).")
 
 
 class GigRequestPreviewSerializer(serializers.Serializer):

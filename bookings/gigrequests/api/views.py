@@ -18,6 +18,7 @@ from bookings.gigrequests import selectors, services
 from bookings.gigrequests.api import serializers as s
 from bookings.gigrequests.models import Invitation
 from gigbook.core import clock
+from gigbook.core.api import validated_or_400
 from gigbook.core.errors import ValidationFailed
 from gigbook.core.filters import StrictBooleanField
 from gigbook.core.pagination import PageNumberPagination, paginated_response
@@ -37,6 +38,10 @@ def request_detail_data(user, request_id: int) -> dict:
     gig_request = selectors.gig_request_get_for_user(user=user, request_id=request_id)
     context = {"now": now, "widened_into": selectors.widened_into_id(gig_request)}
     return s.GigRequestDetailSerializer(gig_request, context=context).data
+
+
+def _problems(producer):
+    return lambda values: services.gig_request_problems(producer=producer, data=values)
 
 
 class GigRequestListCreateView(APIView):
@@ -60,10 +65,9 @@ class GigRequestListCreateView(APIView):
         key = request.headers.get("Idempotency-Key", "")
         if key and not _IDEMPOTENCY_KEY.match(key):
             raise ValidationFailed(fields={"Idempotency-Key": ["Use 1 to 255 printable ASCII characters."]})
-        serializer = s.GigRequestInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated_or_400(s.GigRequestInputSerializer(data=request.data), _problems(request.user))
         gig_request = services.gig_request_create(
-            producer=request.user, data=dict(serializer.validated_data), idempotency_key=key
+            producer=request.user, data=data, idempotency_key=key
         )
         code = status.HTTP_200_OK if gig_request.replayed else status.HTTP_201_CREATED
         return Response(request_detail_data(request.user, gig_request.pk), status=code)
@@ -76,9 +80,8 @@ class GigRequestPreviewView(APIView):
                    responses={200: s.GigRequestPreviewSerializer, **ERRORS},
                    summary="Who would be asked, in which order (nothing is saved or sent)")
     def post(self, request):
-        serializer = s.GigRequestInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        preview = services.gig_request_preview(producer=request.user, data=dict(serializer.validated_data))
+        data = validated_or_400(s.GigRequestInputSerializer(data=request.data), _problems(request.user))
+        preview = services.gig_request_preview(producer=request.user, data=data)
         cleaned = preview["cleaned"]
         data = {
             "starts_at": cleaned["starts_at"], "ends_at": cleaned["ends_at"], "answer_by": cleaned["answer_by"],

@@ -48,7 +48,7 @@ from bookings.gigrequests.services.common import (
     threshold_at,
     time_box,
 )
-from bookings.gigrequests.services.create import gig_request_create, gig_request_preview
+from bookings.gigrequests.services.create import gig_request_create, gig_request_preview, gig_request_problems
 from bookings.gigrequests.services.dispatch import invitations_dispatch
 from bookings.gigrequests.services.favourites import favourite_add, favourite_move, favourite_remove
 from bookings.gigrequests.services.producer import gig_request_cancel, gig_request_widen
@@ -84,6 +84,7 @@ __all__ = [
     "gig_request_cancel",
     "gig_request_create",
     "gig_request_preview",
+    "gig_request_problems",
     "gig_request_widen",
     "gig_requests_sweep",
     "in_broadcast_mode",

@@ -87,7 +87,7 @@ def _clean_text(value: Any, field: str, max_length: int, errors: dict) -> str:
 def _decimal(value: Any, field: str, errors: dict, *, required: bool = True) -> Decimal | None:
     if value is None or value == "":
         if required:
-            errors[field] = ["This field is required."]
+            errors[field] = ["Fill this in."]
         return None
     try:
         number = Decimal(str(value))

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from bookings import services as booking_services
-from bookings.gigrequests import matching
+from bookings.gigrequests import matching, widen
 from bookings.gigrequests.models import Chair, GigRequest, Invitation
 from bookings.gigrequests.services.common import (
     DEFAULT_ANSWER_BEFORE_START,
@@ -27,8 +27,9 @@ from bookings.gigrequests.services.common import (
 )
 from bookings.gigrequests.services.dispatch import _advance
 from bookings.models import Booking, Venue
+from bookings.services.windows import window_check
 from gigbook.core import clock
-from gigbook.core.errors import Forbidden, ValidationFailed
+from gigbook.core.errors import DomainError, Forbidden, ValidationFailed
 from musicians.currencies import CURRENCIES
 from musicians.models import Instrument
 
@@ -95,7 +96,7 @@ def _validate(
 
     currency = str(data.get("currency") or "GBP").upper()
     if currency not in CURRENCIES:
-        errors["currency"] = ["Use a three-letter ISO 4217 code such as GBP."]
+        errors["currency"] = ["Choose a currency from the list, e.g. GBP."]
     fee_basis = data.get("fee_basis") or GigRequest.FeeBasis.HOURLY
     if fee_basis not in GigRequest.FeeBasis.values:
         errors["fee_basis"] = ["Choose hourly or flat."]
@@ -106,7 +107,7 @@ def _validate(
 
     strategy = data.get("strategy")
     if strategy not in GigRequest.Strategy.values:
-        errors["strategy"] = ["Choose broadcast, call_list or tightening."]
+        errors["strategy"] = ["Choose how to ask: everyone at once, a call list or a tightening call list."]
     time_box_minutes = data.get("time_box_minutes", 10)
     if not isinstance(time_box_minutes, int) or isinstance(time_box_minutes, bool) or not (
         MIN_TIME_BOX_MINUTES <= time_box_minutes <= MAX_TIME_BOX_MINUTES
@@ -134,32 +135,28 @@ def _validate(
     approach = data.get("brief_approach") or Booking.Approach.CHART
     if approach not in Booking.Approach.values:
         errors["brief_approach"] = ["Choose chart, improvise or mixed."]
-    if errors:
-        raise ValidationFailed(fields=errors)
-
-    starts_at = booking_services.resolve_local_time(data["starts_at"], zone_name, "starts_at")
-    ends_at = booking_services.resolve_local_time(data["ends_at"], zone_name, "ends_at")
-    if starts_at <= now + MIN_ANSWER_WINDOW:
-        errors["starts_at"] = ["The start must be at least a few minutes from now."]
-    elif starts_at > now + booking_services.MAX_AHEAD:
-        errors["starts_at"] = ["Requests can be made up to two years ahead."]
-    if ends_at <= starts_at:
-        errors["ends_at"] = ["The end must be after the start."]
-    elif ends_at - starts_at < booking_services.MIN_DURATION:
-        errors["ends_at"] = ["A gig lasts at least 15 minutes."]
-    elif ends_at - starts_at > booking_services.MAX_DURATION:
-        errors["ends_at"] = ["A gig can last at most 14 days."]
+    # Every problem in one answer: the window is checked even when other fields are wrong (with
+    # the zone unknown, because the venue is, "in the past" cannot be judged and is left out).
+    zone_known = None if "venue" in errors or "time_zone" in errors or kind not in Booking.Kind.values else zone_name
+    starts_at, ends_at = window_check(
+        starts_at=data.get("starts_at"), ends_at=data.get("ends_at"), zone_name=zone_known, now=now, errors=errors,
+        noun="gig", earliest=now + MIN_ANSWER_WINDOW, confirm_long=bool(data.get("confirm_long")),
+    )
     answer_by = data.get("answer_by")
-    if answer_by is None and "starts_at" not in errors:
+    if answer_by is None and starts_at is not None and "starts_at" not in errors:
         answer_by = max(starts_at - DEFAULT_ANSWER_BEFORE_START, min(now + timedelta(minutes=30), starts_at))
-    elif answer_by is not None:
-        answer_by = booking_services.resolve_local_time(answer_by, zone_name, "answer_by")
-        if answer_by < now + MIN_ANSWER_WINDOW:
-            errors["answer_by"] = ["Give players at least 5 minutes to answer."]
-        elif "starts_at" not in errors and answer_by > starts_at:
-            errors["answer_by"] = ["Answers are needed before the gig starts."]
-    if errors:
-        raise ValidationFailed(fields=errors)
+    elif answer_by is not None and (zone_known is not None or answer_by.tzinfo is not None):
+        try:
+            answer_by = booking_services.resolve_local_time(answer_by, zone_known or "UTC", "answer_by")
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+        else:
+            if answer_by < now + MIN_ANSWER_WINDOW:
+                errors["answer_by"] = ["Give players at least 5 minutes to answer."]
+            elif starts_at is not None and "starts_at" not in errors and answer_by > starts_at:
+                errors["answer_by"] = ["Answers are needed before the gig starts."]
+    if errors or starts_at is None or ends_at is None:
+        raise ValidationFailed(fields=errors or {"starts_at": ["Give the start and the end."]})
 
     cleaned = {
         "kind": kind, "venue": venue, "time_zone": zone_name, "starts_at": starts_at, "ends_at": ends_at,
@@ -169,6 +166,18 @@ def _validate(
         "max_invitees": max_invitees, "brief_approach": approach, **text,
     }
     return cleaned, chairs, venue
+
+
+def gig_request_problems(*, producer, data: dict[str, Any]) -> dict[str, list[str]]:
+    """The rule problems of the well-formed part of a request (the other fields failed their shape
+    checks), so that one answer lists everything. Saves nothing."""
+    try:
+        _validate(producer=producer, data=data, now=clock.now())
+    except ValidationFailed as exc:
+        return exc.fields
+    except DomainError:
+        return {}
+    return {}
 
 
 def _list_length(request_like: dict | GigRequest) -> int | None:
@@ -210,6 +219,7 @@ def gig_request_preview(*, producer, data: dict[str, Any], exclude_musician_ids=
             "unavailable_favourites": matching.favourite_problems(
                 slot=slot, matched_musician_ids={c.musician_id for c in everyone}
             ),
+            "widen": [] if everyone else widen.widen_options(slot=slot, now=now, exclude_musician_ids=taken),
         })
     first_box = None
     probe = GigRequest(**cleaned)
@@ -282,6 +292,16 @@ def gig_request_create(*, producer, data: dict[str, Any], idempotency_key: str =
         return existing
 
 
+def _refuse_empty_chairs(chairs: list[tuple[Instrument, int]], lists: dict[int, list], *, edited: bool) -> None:
+    """A chair nobody would be asked for cannot be sent: it could only expire, unseen."""
+    empty = [instrument for instrument, _count in chairs if not lists.get(instrument.pk)]
+    if empty:
+        raise ValidationFailed(fields={"chairs": [
+            f"Keep at least one player on the {i.name.lower()} list." if edited else widen.nobody_text(i.name)
+            for i in empty
+        ]})
+
+
 def _create(*, producer, data: dict[str, Any], idempotency_key: str) -> GigRequest:
     now = clock.now()
     invitees = data.get("invitees")
@@ -294,6 +314,7 @@ def _create(*, producer, data: dict[str, Any], idempotency_key: str) -> GigReque
         else:
             cleaned, chairs, _venue = _validate(producer=producer, data=data, now=now)
             lists = _edited_lists(producer=producer, cleaned=cleaned, chairs=chairs, invitees=invitees, now=now)
+        _refuse_empty_chairs(chairs, lists, edited=invitees is not None)
         request = GigRequest.objects.create(
             producer=producer, **cleaned, status=RStatus.OPEN, created_at=now, updated_at=now,
             widened_from=data.get("_widened_from"), idempotency_key=idempotency_key[:255],

@@ -108,6 +108,7 @@ def gig_request_widen(*, request_id: int, actor, data: dict[str, Any]) -> GigReq
             "time_box_minutes": old.time_box_minutes, "broadcast_threshold_hours": old.broadcast_threshold_hours,
             "max_invitees": old.max_invitees, "push_fallback_minutes": old.push_fallback_minutes,
             "chairs": [{"instrument": row["instrument__slug"], "count": row["n"]} for row in unfilled],
+            "confirm_long": True,  # confirmed when the request was first posted
         }
         for key in ("answer_by", "max_rate", "strategy", "time_box_minutes", "max_invitees"):
             # Leaving a field out (or sending null for the ceiling) keeps the old value.

@@ -13,7 +13,7 @@ class TimeZoneField(serializers.CharField):
         value = super().to_internal_value(data)
         if value not in available_time_zones():
             raise serializers.ValidationError(
-                f"“{value[:64]}” is not a time zone we know. Use a name such as Europe/London or America/New_York."
+                f"“{value[:64]}” is not a time zone we know. Use a name such as Europe/London or America/Chicago."
             )
         return value
 
