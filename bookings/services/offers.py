@@ -53,7 +53,7 @@ def _build(
     brief_notes: str,
     fee_given: dict[str, Any],
     now: datetime,
-    confirm_long: bool = False,
+    confirm_long: bool = True,  # the offer, quote and hold use cases ask; other callers chose their window
 ) -> _Draft:
     """Validate and price an offer. Raises ValidationFailed with every field problem it finds."""
     errors: dict[str, list[str]] = {}
@@ -325,8 +325,7 @@ def booking_create_accepted(
         producer=producer, musician_profile=profile, instrument=instrument, kind=kind, starts_at=starts_at,
         ends_at=ends_at, venue=venue, time_zone=time_zone, doubles=list(doubles), title=title,
         brief_style=brief_style, brief_references=brief_references, brief_approach=brief_approach,
-        brief_notes=brief_notes, fee_given=fee_given, now=now,
-        confirm_long=True,  # the producer chose this window when posting the request
+        brief_notes=brief_notes, fee_given=fee_given, now=now,  # the request's window was confirmed when posted
     )
     booking = draft.booking
     _ensure_free(profile, musician_id=musician.pk, starts_at=booking.starts_at, ends_at=booking.ends_at)

@@ -8,7 +8,7 @@ a serializer, a service (``ValidationFailed``) or the parser refused the input; 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -112,8 +112,8 @@ def validated_or_400(serializer: serializers.Serializer, rule_problems: Callable
 def all_errors(serializer: serializers.Serializer, rule_problems: Callable[[dict], dict] | None = None):
     """Every problem of a serializer that failed ``is_valid()``: see ``validated_or_400``."""
     errors = dict(serializer.errors) if isinstance(serializer.errors, dict) else serializer.errors
-    if not isinstance(errors, dict):
-        return errors
+    if not isinstance(errors, dict) or not isinstance(getattr(serializer, "initial_data", None), Mapping):
+        return errors  # not even an object: nothing is well formed
     values = well_formed(serializer)
     try:  # the serializer's own cross-field checks, on what is well formed
         serializer.validate(dict(values))

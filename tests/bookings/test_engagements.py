@@ -201,7 +201,7 @@ def test_only_the_parties_act_and_only_the_musician_answers(now, producer, music
 
 @pytest.mark.parametrize("change, message", [
     ({"starts_at": datetime(2027, 5, 1, 19, 0), "ends_at": datetime(2027, 5, 1, 22, 0)},
-     "Date 2: The start must be in the future."),
+     "Date 2: This start has already passed: choose a time in the future."),
     ({"starts_at": datetime(2027, 6, 5, 20, 0), "ends_at": datetime(2027, 6, 5, 23, 0)},
      "Date 2 overlaps date 1; each date needs its own time."),
     ({"travel_days": 30}, "Date 2: give 0 to 14 travel days."),
