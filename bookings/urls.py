@@ -19,6 +19,7 @@ urlpatterns = [
     path("offers/", views.offers, name="offers"),
     path("e/<str:token>.ics", views.event_ics, name="event-ics"),
     path("venues/", views.venues, name="venues"),
+    path("venues/<int:pk>/place/", views.venue_place, name="venue-place"),
     path("calendar/rotate/", views.calendar_rotate, name="calendar-rotate"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     # The phone link for an offer (SMS/email). GET shows; POST answers.

@@ -571,6 +571,28 @@ def venues(request):
 
 
 @login_required
+@require_POST
+def venue_place(request, pk: int):
+    """Move one of the producer's venues to a newly typed place (or a pin dropped on the map)."""
+    if not request.user.is_producer:
+        raise Http404
+    changes: dict = {"place": request.POST.get("place", "").strip()}
+    try:
+        pin = {"latitude": float(request.POST["latitude"]), "longitude": float(request.POST["longitude"])}
+    except (KeyError, ValueError):
+        pin = {}
+    changes.update(pin)
+    try:
+        venue = services.venue_update(owner=request.user, venue_id=pk, **changes)
+    except DomainError as exc:
+        text = " ".join(message for messages_ in _error_fields(exc).values() for message in messages_)
+        messages.error(request, text or exc.detail)
+    else:
+        messages.success(request, f"{venue.name} is now at {venue.place}.")
+    return redirect("bookings:venues")
+
+
+@login_required
 @require_GET
 def offers(request):
     """One place for every open offer: booking offers and short-notice requests, newest first."""

@@ -73,6 +73,7 @@
     state.textContent = "";
     for (const place of answer.data.results) {
       const item = document.createElement("li");
+      item.setAttribute("role", "none"); // the button is the option of the listbox
       const button = document.createElement("button");
       button.type = "button";
       button.setAttribute("role", "option");

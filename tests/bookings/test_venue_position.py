@@ -100,3 +100,28 @@ def test_the_database_refuses_a_position_off_the_earth(producer):
     with pytest.raises(IntegrityError), transaction.atomic():
         Venue.objects.create(owner=producer, name="Raw", address="1 Road", time_zone="Europe/London",
                              latitude=95, longitude=0)
+
+
+def test_a_guessed_venue_is_flagged_and_moved_from_the_venues_page(client, producer):
+    guessed = services.venue_create(owner=producer, name="Old Room", address="Somewhere", latitude=51.4779,
+                                    longitude=-0.0015, place="Approximate (UTC): check it", time_zone="UTC")
+    client.force_login(producer)
+    page = client.get("/venues/").content.decode()
+    assert "Its position was guessed from its time zone" in page
+    refused = client.post(f"/venues/{guessed.pk}/place/", {"place": "NW8 9ZZ"}, follow=True).content.decode()
+    assert "There is no postcode NW8 9ZZ" in refused
+    guessed.refresh_from_db()
+    assert guessed.place.startswith("Approximate")
+    moved = client.post(f"/venues/{guessed.pk}/place/", {"place": "Brighton"}, follow=True).content.decode()
+    assert "Old Room is now at Brighton, GB." in moved
+    guessed.refresh_from_db()
+    assert (guessed.latitude, guessed.longitude, guessed.place) == (50.8225, -0.1372, "Brighton, GB")
+    assert "guessed from its time zone" not in moved
+
+
+def test_nobody_moves_another_producers_venue(client, producer, make_user):
+    venue = services.venue_create(owner=producer, name="Mine", address="1 Road", place="M1")
+    client.force_login(make_user(producer=True))
+    client.post(f"/venues/{venue.pk}/place/", {"place": "Brighton"})
+    venue.refresh_from_db()
+    assert venue.place == "M1, Manchester"

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bookings.models import Venue
+from tests.browser.test_accessibility import serious_violations
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -30,9 +31,9 @@ def open_venues(browser, live_server, make_user):
 
 
 def add_venue(page, *, name: str, typed: str, pick: str) -> None:
-    page.get_by_label("Name").fill(name)
+    page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Address").fill("1 Test Street")
-    page.get_by_label("Postcode or town").press_sequentially(typed, delay=30)
+    page.get_by_label("Postcode or town", exact=True).press_sequentially(typed, delay=30)
     page.get_by_role("option", name=pick).click()
     expect(page.locator("[data-place-state]")).to_contain_text(f"Found: {pick}")
     # Nobody types coordinates: the page has no field for them.
@@ -43,6 +44,10 @@ def test_a_venue_is_added_by_typing_a_postcode_and_then_a_town(live_server, brow
     page = open_venues(browser, live_server, make_user)
     # No tile server configured (the default): no map, the place alone positions the venue.
     assert page.locator("[data-venue-map]").count() == 0
+    page.get_by_label("Postcode or town", exact=True).press_sequentially("NW8", delay=30)
+    expect(page.get_by_role("option", name="NW8, London")).to_be_visible()
+    assert serious_violations(page) == []  # the form with its list of suggestions open
+    page.get_by_label("Postcode or town", exact=True).fill("")
     add_venue(page, name="Abbey Road Studio 2", typed="NW8 9AY", pick="NW8 9AY, London")
     page.get_by_role("button", name="Add venue").click()
     expect(page.get_by_text("Added Abbey Road Studio 2.")).to_be_visible()
@@ -59,10 +64,10 @@ def test_a_venue_is_added_by_typing_a_postcode_and_then_a_town(live_server, brow
 
 def test_unknown_places_are_explained_and_nothing_is_saved(live_server, browser, make_user):
     page = open_venues(browser, live_server, make_user)
-    page.get_by_label("Postcode or town").press_sequentially("NW8 9ZZ", delay=30)
+    page.get_by_label("Postcode or town", exact=True).press_sequentially("NW8 9ZZ", delay=30)
     expect(page.locator("[data-place-state]")).to_have_text(
         "There is no postcode NW8 9ZZ. Check it, or type just the first part (NW8) to place the venue in that district.")
-    page.get_by_label("Name").fill("Nowhere Hall")
+    page.get_by_label("Name", exact=True).fill("Nowhere Hall")
     page.get_by_label("Address").fill("1 Test Street")
     page.get_by_role("button", name="Add venue").click()
     expect(page.locator("#v-place-error")).to_contain_text("There is no postcode NW8 9ZZ")
@@ -75,6 +80,7 @@ def test_the_pin_refines_the_position_when_tiles_are_configured(live_server, bro
     add_venue(page, name="RAK Studios", typed="NW8 7BT", pick="NW8 7BT, London")
     pin = page.locator(".leaflet-marker-icon")
     expect(pin).to_be_visible()
+    assert serious_violations(page) == []  # with the map and its pin
     box = pin.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 2
     page.mouse.move(x, y)
