@@ -103,6 +103,7 @@ def gigs_for_musician(*, user, now: datetime) -> dict[str, list[Booking]]:
     )
     upcoming = list(
         base.filter(status=Status.ACCEPTED, ends_at__gt=now)
+        .select_related("call_sheet_player")  # "re-confirm needed" after a critical call-sheet change
         .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("created_at", "id")))
         .order_by("starts_at", "id")
     )

@@ -71,3 +71,45 @@ def test_the_drummers_link_is_not_the_saxophonists(session, producer, client_for
     link = Notification.objects.get(recipient=session.musicians["drums"], kind="callsheet_updated").url
     assert Client().get(link.replace("/c/", "/c/x")).status_code == 400
     assert signed_in(session.musicians["drums"]).get(f"/gigs/{sax.pk}/call-sheet/").status_code == 404
+
+
+def test_my_gigs_says_re_confirm_needed_without_a_query_per_gig(session, producer, client_for,
+                                                                django_assert_max_num_queries):
+    sax = session.bookings["alto-sax"]
+    client_for(producer).post(f"/api/bookings/{sax.pk}/call-sheet/",
+                              {k: v.isoformat() for k, v in later(session, timedelta(hours=1)).items()}, format="json")
+    from bookings import selectors
+
+    with django_assert_max_num_queries(3):
+        upcoming = selectors.gigs_for_musician(user=session.musicians["alto-sax"], now=sax.created_at)["upcoming"]
+        assert [b.call_sheet_player.reconfirm_needed for b in upcoming] == [True]
+    html = signed_in(session.musicians["alto-sax"]).get("/gigs/").content.decode()
+    assert "Re-confirm needed" in html and f"/gigs/{sax.pk}/call-sheet/" in html
+
+
+def test_the_producers_state_table_is_three_queries_however_many_players(session, producer, client_for,
+                                                                         django_assert_num_queries):
+    from bookings.callsheets import selectors
+    from bookings.callsheets.services import sheet_get_or_create
+
+    sax = session.bookings["alto-sax"]
+    client_for(producer).post(f"/api/bookings/{sax.pk}/call-sheet/", {"parking": "Yard"}, format="json")
+    sheet = sheet_get_or_create(booking=sax)
+    with django_assert_num_queries(3):
+        rows = selectors.call_sheet_player_states(sheet=sheet)
+    assert [row.state for row in rows] == ["informed"] * 3
+
+
+def test_dropping_out_from_the_link_offers_the_producer_a_prefilled_refill(session, producer, client_for):
+    sax = session.bookings["alto-sax"]
+    client_for(producer).post(f"/api/bookings/{sax.pk}/call-sheet/",
+                              {k: v.isoformat() for k, v in later(session, timedelta(hours=1)).items()}, format="json")
+    link = Notification.objects.get(kind="callsheet_changed", recipient=session.musicians["alto-sax"]).url
+    phone = Client()
+    assert phone.post(link, {"action": "drop_out", "reason": ""}).status_code == 400  # a reason is needed
+    assert Booking.objects.get(pk=sax.pk).status == "accepted"
+    assert phone.post(link, {"action": "drop_out", "reason": "Teaching then"}).status_code == 302
+    assert Booking.objects.get(pk=sax.pk).status == "cancelled"
+    html = signed_in(producer).get(f"/bookings/{session.bookings['drums'].pk}/call-sheet/").content.decode()
+    assert "Dropped out" in html and "Refill the chair" in html
+    assert "/gig-requests/new/?instrument=alto-sax&amp;starts_at=" in html

@@ -10,7 +10,7 @@ from bookings.api.serializers import LocalOrAwareDateTimeField
 from bookings.callsheets import rules
 
 
-class MaterialSerializer(serializers.Serializer):
+class CallSheetMaterialInputSerializer(serializers.Serializer):
     key = serializers.CharField(required=False, allow_blank=True, max_length=20,
                                 help_text="Keep the key of a material you edit; leave it out for a new one.")
     title = serializers.CharField(max_length=200)
@@ -21,7 +21,7 @@ class MaterialSerializer(serializers.Serializer):
                                      max_length=50, help_text="Bookings (players) it is for (none: everyone).")
 
 
-class RateSerializer(serializers.Serializer):
+class CallSheetRateSerializer(serializers.Serializer):
     booking = serializers.IntegerField(min_value=1)
     rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"))
 
@@ -33,8 +33,8 @@ class CallSheetEditSerializer(serializers.Serializer):
     starts_at = LocalOrAwareDateTimeField(required=False)
     ends_at = LocalOrAwareDateTimeField(required=False)
     venue = serializers.IntegerField(required=False, min_value=1)
-    materials = MaterialSerializer(many=True, required=False, max_length=rules.MAX_MATERIALS)
-    rates = RateSerializer(many=True, required=False, max_length=50)
+    materials = CallSheetMaterialInputSerializer(many=True, required=False, max_length=rules.MAX_MATERIALS)
+    rates = CallSheetRateSerializer(many=True, required=False, max_length=50)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,17 +48,17 @@ class CallSheetEditSerializer(serializers.Serializer):
         return data
 
 
-class ConfirmSerializer(serializers.Serializer):
+class CallSheetConfirmSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="The version whose changes you read and confirm.")
 
 
-class DropOutSerializer(serializers.Serializer):
+class CallSheetDropOutSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     expected_fee = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
                                             min_value=Decimal("0"))
 
 
-class DiffQuerySerializer(serializers.Serializer):
+class CallSheetDiffQuerySerializer(serializers.Serializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "from" and "to" are Python keywords, so the fields are added by name.
@@ -77,17 +77,17 @@ class CallSheetChangeSerializer(serializers.Serializer):
     bookings = serializers.ListField(child=serializers.IntegerField(), help_text="The bookings it concerns.")
 
 
-class PendingChangeSerializer(CallSheetChangeSerializer):
+class CallSheetPendingChangeSerializer(CallSheetChangeSerializer):
     version = serializers.IntegerField()
 
 
-class VenueRefSerializer(serializers.Serializer):
+class CallSheetVenueRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     address = serializers.CharField()
 
 
-class OutMaterialSerializer(serializers.Serializer):
+class CallSheetMaterialSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
     detail = serializers.CharField(allow_blank=True)
@@ -95,12 +95,12 @@ class OutMaterialSerializer(serializers.Serializer):
     bookings = serializers.ListField(child=serializers.IntegerField())
 
 
-class ContentSerializer(serializers.Serializer):
+class CallSheetContentSerializer(serializers.Serializer):
     starts_at = serializers.CharField()
     ends_at = serializers.CharField()
     time_zone = serializers.CharField()
-    venue = VenueRefSerializer(allow_null=True)
-    materials = OutMaterialSerializer(many=True)
+    venue = CallSheetVenueRefSerializer(allow_null=True)
+    materials = CallSheetMaterialSerializer(many=True)
     fees = serializers.DictField(child=serializers.CharField(), help_text="Fee per booking id (a player sees theirs).")
 
     def __init__(self, *args, **kwargs):
@@ -109,7 +109,7 @@ class ContentSerializer(serializers.Serializer):
             self.fields[key] = serializers.CharField(allow_blank=True)
 
 
-class PlayerStateSerializer(serializers.Serializer):
+class CallSheetPlayerStateSerializer(serializers.Serializer):
     booking = serializers.IntegerField()
     musician = serializers.CharField()
     instrument = serializers.CharField()
@@ -133,15 +133,15 @@ class CallSheetSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
     role = serializers.ChoiceField(choices=["producer", "musician"])
-    content = ContentSerializer()
-    players = PlayerStateSerializer(many=True, allow_null=True, help_text="The producer's view only.")
+    content = CallSheetContentSerializer()
+    players = CallSheetPlayerStateSerializer(many=True, allow_null=True, help_text="The producer's view only.")
     reconfirm_needed = serializers.BooleanField()
     reconfirm_version = serializers.IntegerField(allow_null=True)
-    changes_to_confirm = PendingChangeSerializer(many=True)
+    changes_to_confirm = CallSheetPendingChangeSerializer(many=True)
     confirmed_at = serializers.DateTimeField(allow_null=True)
 
 
-class VersionSerializer(serializers.Serializer):
+class CallSheetVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     critical = serializers.BooleanField()
     message = serializers.CharField(allow_blank=True)
@@ -150,7 +150,7 @@ class VersionSerializer(serializers.Serializer):
     changes = CallSheetChangeSerializer(many=True)
 
 
-class DiffSerializer(serializers.Serializer):
+class CallSheetDiffSerializer(serializers.Serializer):
     changes = CallSheetChangeSerializer(many=True)
 
     def __init__(self, *args, **kwargs):

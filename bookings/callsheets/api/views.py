@@ -47,35 +47,35 @@ class CallSheetVersionsView(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = PageNumberPagination
 
-    @extend_schema(tags=["call sheets"], responses={200: s.VersionSerializer(many=True), 409: CONFLICT},
+    @extend_schema(tags=["call sheets"], responses={200: s.CallSheetVersionSerializer(many=True), 409: CONFLICT},
                    summary="Every version, newest first, with its changes in plain words (a player sees theirs)")
     def get(self, request, pk: int):
         rows = selectors.versions_for_user(user=request.user, booking_id=pk)
-        return paginated_response(self, request, rows, s.VersionSerializer)
+        return paginated_response(self, request, rows, s.CallSheetVersionSerializer)
 
 
 class CallSheetDiffView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["call sheets"], parameters=[s.DiffQuerySerializer],
-                   responses={200: s.DiffSerializer, 409: CONFLICT},
+    @extend_schema(tags=["call sheets"], parameters=[s.CallSheetDiffQuerySerializer],
+                   responses={200: s.CallSheetDiffSerializer, 409: CONFLICT},
                    summary="What changed from one version to another (default: from the first to the current)")
     def get(self, request, pk: int):
-        query = s.DiffQuerySerializer(data=request.query_params)
+        query = s.CallSheetDiffQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = selectors.diff_for_user(user=request.user, booking_id=pk, since=query.validated_data["from"],
                                        until=query.validated_data["to"])
-        return Response(s.DiffSerializer(data).data)
+        return Response(s.CallSheetDiffSerializer(data).data)
 
 
 class CallSheetConfirmView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["call sheets"], request=s.ConfirmSerializer,
+    @extend_schema(tags=["call sheets"], request=s.CallSheetConfirmSerializer,
                    responses={200: s.CallSheetSerializer, 409: CONFLICT},
                    summary="Confirm the changes up to a version (the player); a newer critical change is a 409")
     def post(self, request, pk: int):
-        serializer = s.ConfirmSerializer(data=request.data)
+        serializer = s.CallSheetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.call_sheet_confirm(booking_id=pk, actor=request.user, version=serializer.validated_data["version"])
         return _sheet(request, pk)
@@ -84,12 +84,12 @@ class CallSheetConfirmView(APIView):
 class CallSheetDropOutView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["call sheets"], request=s.DropOutSerializer,
+    @extend_schema(tags=["call sheets"], request=s.CallSheetDropOutSerializer,
                    responses={200: s.CallSheetSerializer, 409: CONFLICT},
                    summary="Drop out (the player cannot make the changed gig): the booking is cancelled under its "
                            "cancellation terms and the producer is told")
     def post(self, request, pk: int):
-        serializer = s.DropOutSerializer(data=request.data)
+        serializer = s.CallSheetDropOutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.call_sheet_drop_out(booking_id=pk, actor=request.user, **serializer.validated_data)
         return _sheet(request, pk)
