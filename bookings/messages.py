@@ -15,7 +15,7 @@ from django.conf import settings
 from bookings.calendar import booking_ics, booking_ics_method
 from bookings.models import Booking
 from gigbook.core import clock
-from gigbook.notifications.services import notify
+from gigbook.notifications.services import notify, notify_many
 
 ACTION_PAST = {
     "accept": "accepted", "decline": "declined", "counter": "countered", "expire": "expired",
@@ -72,8 +72,9 @@ def _page(booking: Booking) -> str:
     return f"/bookings/{booking.pk}/"
 
 
-def _send(booking: Booking, recipient, *, event: str, title: str, body: str, sms: str, url: str | None = None,
-          ics: bool = False) -> None:
+def _item(booking: Booking, recipient, *, event: str, title: str, body: str, sms: str, url: str | None = None,
+          ics: bool = False) -> dict:
+    """One message as ``notify``'s keyword arguments (rendered here, written by the caller)."""
     attachments = None
     if ics:
         attachments = [{
@@ -82,7 +83,7 @@ def _send(booking: Booking, recipient, *, event: str, title: str, body: str, sms
             # iTIP (RFC 6047): mail clients act on an invitation or cancellation only with the method here.
             "mimetype": f"text/calendar; method={booking_ics_method(booking)}",
         }]
-    notify(
+    return dict(
         recipient=recipient,
         kind=f"booking_{event}",
         title=title,
@@ -93,6 +94,10 @@ def _send(booking: Booking, recipient, *, event: str, title: str, body: str, sms
         # One notification per recipient per booking event; sequence is bumped by every transition.
         dedupe_key=f"booking:{booking.pk}:{event}:{booking.sequence}",
     )
+
+
+def _send(booking: Booking, recipient, **message) -> None:
+    notify(**_item(booking, recipient, **message))
 
 
 def notify_offer(booking: Booking, *, token: str) -> None:
@@ -129,10 +134,12 @@ def notify_countered(booking: Booking) -> None:
     )
 
 
-def notify_accepted(booking: Booking) -> None:
+def accepted_items(booking: Booking) -> list[dict]:
+    """The confirmation to each side (with the .ics), as ``notify_many`` items; ``booking`` as accepted."""
+    items = []
     for recipient in (booking.producer, booking.musician):
         other = booking.musician if recipient.pk == booking.producer_id else booking.producer
-        _send(
+        items.append(_item(
             booking, recipient, event="accepted",
             title=f"Confirmed: {booking.instrument.name} with {other.greeting_name}, {_fmt(booking.starts_at, booking.zone)}",
             body=f"The booking is confirmed.\n\n{_details(booking, recipient)}\n\n"
@@ -140,7 +147,12 @@ def notify_accepted(booking: Booking) -> None:
             sms=f"GigBook: confirmed – {booking.instrument.name} with {other.greeting_name}, "
                 f"{_fmt(booking.starts_at, booking.zone)} ({booking.time_zone}).",
             ics=True,
-        )
+        ))
+    return items
+
+
+def notify_accepted(booking: Booking) -> None:
+    notify_many(accepted_items(booking))
 
 
 def notify_declined(booking: Booking) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from bookings.models import Booking, BookingEvent, CalendarFeed, Hold, Material, Venue
 from gigbook.core.errors import NotFound
@@ -69,6 +69,19 @@ def booking_get_for_user(*, user, booking_id: int) -> Booking:
     )
     if booking is None:
         raise NotFound("No such booking.")
+    return booking
+
+
+def booking_detail_complete(*, booking: Booking) -> Booking:
+    """Load what the detail view needs on top of a booking a service just wrote (with its parties,
+    instrument and venue loaded): history, materials, doubles. Three queries, no second read of the
+    booking itself; ``status_changed_by`` and ``cancelled_by`` are the ones the service set."""
+    prefetch_related_objects(
+        [booking],
+        Prefetch("events", queryset=BookingEvent.objects.select_related("actor").order_by("at", "id")),
+        Prefetch("materials", queryset=Material.objects.order_by("created_at", "id")),
+        "doubles",
+    )
     return booking
 
 

@@ -178,6 +178,22 @@ def musician_conflicts(*, profile: MusicianProfile, starts_at: datetime, ends_at
     return sorted(found, key=lambda interval: (interval.starts_at, interval.ends_at))
 
 
+def blocks_overlapping(*, profile_id: int, starts_at: datetime, ends_at: datetime) -> QuerySet:
+    """Unavailability written into busy time that overlaps [starts_at, ends_at) (for an EXISTS)."""
+    return BusyInterval.objects.filter(profile_id=profile_id, source=BusyInterval.Source.BLOCK).filter(
+        IntervalOverlaps("starts_at", "ends_at", starts_at, ends_at)
+    )
+
+
+def weekly_blocks_unexpanded(*, profile_id: int, ends_at: datetime) -> QuerySet:
+    """Weekly blocks whose occurrences before ``ends_at`` are not all written into busy time yet:
+    only when one exists must ``musician_conflicts`` expand them (rare: the horizon is a year)."""
+    return UnavailabilityBlock.objects.filter(
+        Q(expanded_until__isnull=True) | Q(expanded_until__lt=ends_at),
+        profile_id=profile_id, kind=UnavailabilityBlock.Kind.WEEKLY,
+    )
+
+
 def busy_intervals_for_owner(*, profile: MusicianProfile, starts_at: datetime, ends_at: datetime) -> QuerySet:
     return _overlapping(profile, starts_at, ends_at, None, pencils=True).order_by("starts_at", "id")
 

@@ -76,6 +76,23 @@ def busy_interval_add(
     return interval
 
 
+def busy_interval_take(
+    *, profile: MusicianProfile, starts_at: datetime, ends_at: datetime, source: str, source_id: int | str,
+    label: str = "",
+) -> None:
+    """``busy_interval_add`` in one statement (INSERT … ON CONFLICT DO NOTHING), for the accept path:
+    no savepoints, no read. The caller has already invalidated the search cache (before its locks)."""
+    if source not in BusyInterval.Source.values:
+        raise ValueError(f"Unknown busy source {source!r}.")
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at) or ends_at <= starts_at:
+        raise ValueError("A busy interval needs aware datetimes with ends_at after starts_at.")
+    BusyInterval.objects.bulk_create(
+        [BusyInterval(profile=profile, starts_at=starts_at, ends_at=ends_at, source=source, source_id=str(source_id),
+                      label=label[:200])],
+        ignore_conflicts=True,
+    )
+
+
 @transaction.atomic
 def busy_intervals_remove(*, source: str, source_ids: list[int | str]) -> int:
     """``busy_interval_remove`` for many sources at once (a sweep ending hundreds of holds)."""

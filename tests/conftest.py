@@ -23,12 +23,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _clear_cache() -> None:
+    # Under pytest-xdist the workers share one Redis database, each under its own key prefix
+    # (settings_test): cache.clear() is FLUSHDB and would wipe the other worker's moved clock
+    # mid-test. There, only this worker's keys go.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not hasattr(cache, "_cache"):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{worker}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate-limit counters and the clock override live in Redis; start every test clean."""
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 # Data migrations that seed reference data (instruments, genres, the Moderators group). A

@@ -1,6 +1,12 @@
 """Accept throughput and contended-accept latency through the HTTP API against PostgreSQL.
 
-    .venv/bin/python bench/bookings/accept_bench.py [--per-musician 40] [--rounds 40] [--workers 2 --threads 8]
+    .venv/bin/python bench/bookings/accept_bench.py [--baseline REF] [--reps 5 --per-chunk 6] [--rounds 20]
+                                                    [--workers 2 --threads 8]
+
+With ``--baseline REF`` the same runs go to two servers side by side, one running this tree and
+one running commit REF (exported with ``git archive``), against the same database, interleaved
+(baseline, new, new, baseline, ...), so both see the same neighbours; it prints medians, the
+ratio new/baseline and the load average. Without it, only this tree is measured.
 
 1. Creates (or recreates) the database ``gigbook_bench_bookings``, migrates it, and seeds through the
    real services: one producer, 16 musicians with profiles and API tokens, and offers.
@@ -25,7 +31,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -35,7 +40,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path[:0] = [str(ROOT), str(HERE)]
+sys.path[:0] = [str(ROOT), str(HERE), str(ROOT / "bench")]
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
 DB_NAME = "gigbook_bench_bookings"
 CLIENTS = 16
@@ -52,23 +57,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def fmt(values: list[float]) -> str:
-    return (f"p50 {percentile(values, .5) * 1000:.1f} ms, p95 {percentile(values, .95) * 1000:.1f} ms, "
-            f"p99 {percentile(values, .99) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms")
-
-
 def prepare_database() -> None:
     sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME)
     sh("createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME)
     sh(sys.executable, "manage.py", "migrate", "--noinput", env={"PYTHONPATH": str(HERE)})
 
 
-def seed(per_musician: int, rounds: int) -> dict:
+def seed(sides: list[str], reps: int, per_chunk: int, rounds: int) -> dict:
+    """Per side (server): 16 musicians with reps x per_chunk (+2 warm-up) non-overlapping offers
+    each, and one contended musician with ``rounds`` rounds of 16 mutually overlapping offers."""
     import django
 
     django.setup()
@@ -85,64 +82,66 @@ def seed(per_musician: int, rounds: int) -> dict:
                                         is_producer=True, time_zone="Europe/London")
     venue = services.venue_create(owner=producer, name="Bench Studio", address="1 Test St", time_zone="Europe/London",
                                   latitude=51.5, longitude=-0.1)
-    musicians = []
-    for i in range(CLIENTS + 1):
-        user = User.objects.create_user(f"bench-player-{i}@example.com", "x", full_name=f"Player {i}",
-                                        is_musician=True, time_zone="Europe/London", phone="+447911123456")
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+
+    def player(name: str):
+        user = User.objects.create_user(f"{name}@example.com", "x", full_name=name, is_musician=True,
+                                        time_zone="Europe/London", phone="+447911123456")
         profile = MusicianProfile.objects.create(
             user=user, status="approved", headline="Bench", city="London", latitude=51.5, longitude=-0.1,
             currency="GBP", hourly_rate=Decimal("50"), minimum_call_hours=Decimal("3"),
             late_cancellation_window_hours=48, late_cancellation_fee=Decimal("100"),
         )
         ProfileInstrument.objects.create(profile=profile, instrument=piano, is_primary=True)
-        musicians.append((user, profile, Token.objects.create(user=user).key))
-    start = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+        return user, profile, Token.objects.create(user=user).key
 
     def make(profile, at):
         return services.booking_offer(producer=producer, musician_profile_id=profile.pk, instrument="piano",
                                       kind="studio_session", venue=venue, starts_at=at, ends_at=at + timedelta(hours=3),
                                       expires_at=datetime.now(UTC) + timedelta(hours=20)).pk
 
-    # Throughput: musician i gets per_musician offers that do not overlap (one every 4 hours).
-    throughput = {i: [make(musicians[i][1], start + timedelta(hours=4 * k)) for k in range(per_musician)]
-                  for i in range(CLIENTS)}
-    # Contention: the last musician; in round r, 16 offers all overlapping each other (5 minutes apart).
-    contended_user, contended_profile, contended_token = musicians[CLIENTS]
-    contention = [[make(contended_profile, start + timedelta(hours=4 * r, minutes=5 * i)) for i in range(CLIENTS)]
-                  for r in range(rounds)]
-    # One accept in process, to count its SQL statements (the HTTP runs below cannot see them).
-    from django.db import connection, connections
-    from django.test.utils import CaptureQueriesContext
+    data = {}
+    per_musician = 2 + reps * per_chunk
+    for side in sides:
+        players = [player(f"{side}-player-{i}") for i in range(CLIENTS)]
+        offers = [[make(profile, start + timedelta(hours=4 * k)) for k in range(per_musician)]
+                  for _user, profile, _token in players]
+        contended_user, contended_profile, contended_token = player(f"{side}-contended")
+        contention = [[make(contended_profile, start + timedelta(hours=4 * r, minutes=5 * i)) for i in range(CLIENTS)]
+                      for r in range(rounds)]
+        probe = make(players[0][1], start - timedelta(hours=4))
+        data[side] = {"tokens": [token for _u, _p, token in players], "offers": offers, "contention": contention,
+                      "contended_token": contended_token, "probe": (probe, players[0][2])}
+    from django.db import connections
 
-    probe = make(musicians[0][1], start - timedelta(hours=4))
-    with CaptureQueriesContext(connection) as queries:
-        services.booking_accept(booking_id=probe, actor=musicians[0][0])
     connections.close_all()
-    return {"statements_per_accept": len(queries), "throughput": throughput, "tokens": [m[2] for m in musicians[:CLIENTS]], "contention": contention,
-            "contended_token": contended_token}
+    return data
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(HERE)}
+def start_server(code_root: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
+    # The settings module comes from this bench folder, the application from ``code_root``.
+    env = {**os.environ, "PYTHONPATH": f"{code_root}:{HERE}"}
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "gigbook.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+         "--chdir", str(code_root), "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--log-level", "warning"],
+        cwd=code_root, env=env, start_new_session=True,
     )
     import requests
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return process
         except requests.RequestException:
-            time.sleep(0.2)
+            time.sleep(0.3)
     process.kill()
     raise RuntimeError("gunicorn did not start")
 
 
-def run_throughput(base: str, data: dict) -> tuple[float, list[float], int]:
+def run_throughput(base: str, tokens: list[str], offers: list[list[int]]) -> tuple[float, list[float], int]:
+    """16 clients, each accepting its own list of offers one after another; accepts/s over the wall time."""
     import requests
 
     latencies: list[float] = []
@@ -152,10 +151,11 @@ def run_throughput(base: str, data: dict) -> tuple[float, list[float], int]:
 
     def client(i: int) -> None:
         session = requests.Session()
-        session.headers["Authorization"] = f"Token {data['tokens'][i]}"
+        session.headers["Authorization"] = f"Token {tokens[i]}"
+        session.get(f"{base}/healthz")  # open the keep-alive connection first
         mine = []
         barrier.wait()
-        for booking_id in data["throughput"][i]:
+        for booking_id in offers[i]:
             began = time.perf_counter()
             response = session.post(f"{base}/api/bookings/{booking_id}/accept/")
             mine.append(time.perf_counter() - began)
@@ -175,95 +175,142 @@ def run_throughput(base: str, data: dict) -> tuple[float, list[float], int]:
     return len(latencies) / elapsed, latencies, len(failures)
 
 
-def run_contention(base: str, data: dict) -> tuple[list[float], list[tuple[int, int]]]:
-    import requests
+def run_contention_round(base: str, sessions: list, offers: list[int]) -> tuple[list[float], tuple[int, int]]:
+    barrier = threading.Barrier(CLIENTS)
+    statuses = [0] * CLIENTS
+    times = [0.0] * CLIENTS
 
-    sessions = []
-    for _ in range(CLIENTS):
-        session = requests.Session()
-        session.headers["Authorization"] = f"Token {data['contended_token']}"
-        session.get(f"{base}/healthz")  # open the keep-alive connection before the race
-        sessions.append(session)
-    latencies: list[float] = []
-    outcomes: list[tuple[int, int]] = []
-    for round_offers in data["contention"]:
-        barrier = threading.Barrier(CLIENTS)
-        statuses = [0] * CLIENTS
-        times = [0.0] * CLIENTS
-
-        def client(i: int, offers=round_offers, statuses=statuses, times=times, barrier=barrier) -> None:
-            barrier.wait()
-            began = time.perf_counter()
+    def client(i: int) -> None:
+        barrier.wait()
+        began = time.perf_counter()
+        try:
             statuses[i] = sessions[i].post(f"{base}/api/bookings/{offers[i]}/accept/").status_code
-            times[i] = time.perf_counter() - began
+        except OSError:  # requests' ConnectionError: counted as an unexpected outcome, not a crash
+            statuses[i] = -1
+        times[i] = time.perf_counter() - began
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        latencies.extend(times)
-        outcomes.append((statuses.count(200), statuses.count(409)))
-    return latencies, outcomes
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times, (statuses.count(200), statuses.count(409))  # anything else shows as a missing 409
+
+
+def probe_statements(code_root: Path, booking_id: int, token: str) -> dict:
+    out = subprocess.run([sys.executable, str(HERE / "accept_probe.py"), str(code_root), str(HERE), str(booking_id),
+                          token], check=True, capture_output=True, text=True, cwd=code_root)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
+    from sidebyside import baseline_tree, load, median, percentile
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--per-musician", type=int, default=40, help="accepts per client in the throughput run")
-    parser.add_argument("--rounds", type=int, default=40, help="contended rounds of 16 racing accepts")
+    parser.add_argument("--baseline", help="git ref to measure side by side (e.g. main before a change)")
+    parser.add_argument("--reps", type=int, default=5, help="interleaved throughput runs per side")
+    parser.add_argument("--per-chunk", type=int, default=6, help="accepts per client in one throughput run")
+    parser.add_argument("--rounds", type=int, default=20, help="contended rounds of 16 racing accepts per side")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    print(f"Preparing {DB_NAME} …", flush=True)
+    roots = {"new": ROOT}
+    if args.baseline:
+        roots = {"baseline": baseline_tree(args.baseline), "new": ROOT}
+    sides = list(roots)
+    print(f"Preparing {DB_NAME} …  load average {load()}", flush=True)
     prepare_database()
     began = time.perf_counter()
-    data = seed(args.per_musician, args.rounds)
-    print(f"Seeded {CLIENTS * args.per_musician + CLIENTS * args.rounds} offers through booking_offer in "
-          f"{time.perf_counter() - began:.1f} s", flush=True)
-    port = free_port()
-    server = start_server(port, args.workers, args.threads)
-    base = f"http://127.0.0.1:{port}"
+    data = seed(sides, args.reps, args.per_chunk, args.rounds)
+    print(f"Seeded the offers through booking_offer in {time.perf_counter() - began:.1f} s", flush=True)
+    statements = {side: probe_statements(roots[side], *data[side]["probe"]) for side in sides}
+    servers, bases = {}, {}
     try:
-        run_throughput(base, {**data, "throughput": {i: ids[:2] for i, ids in data["throughput"].items()}})  # warm-up
-        remaining = {i: ids[2:] for i, ids in data["throughput"].items()}
-        rate, latencies, failures = run_throughput(base, {**data, "throughput": remaining})
-        contended, outcomes = run_contention(base, data)
+        for side in sides:
+            port = free_port()
+            servers[side] = start_server(roots[side], port, args.workers, args.threads)
+            bases[side] = f"http://127.0.0.1:{port}"
+        load_before = load()
+        # Warm-up: two accepts per client per side.
+        for side in sides:
+            run_throughput(bases[side], data[side]["tokens"], [offers[:2] for offers in data[side]["offers"]])
+        rates = {side: [] for side in sides}
+        latencies = {side: [] for side in sides}
+        failures = {side: 0 for side in sides}
+        for rep in range(args.reps):
+            # Alternate which side goes first, so neither always follows the other.
+            for side in (sides if rep % 2 == 0 else sides[::-1]):
+                lo = 2 + rep * args.per_chunk
+                chunk = [offers[lo : lo + args.per_chunk] for offers in data[side]["offers"]]
+                rate, lat, failed = run_throughput(bases[side], data[side]["tokens"], chunk)
+                rates[side].append(rate)
+                latencies[side] += lat
+                failures[side] += failed
+        import requests
+
+        sessions = {}
+        for side in sides:
+            sessions[side] = []
+            for _ in range(CLIENTS):
+                session = requests.Session()
+                session.headers["Authorization"] = f"Token {data[side]['contended_token']}"
+                session.get(f"{bases[side]}/healthz")
+                sessions[side].append(session)
+        contended = {side: [] for side in sides}
+        outcomes = {side: [] for side in sides}
+        for r in range(args.rounds):
+            for side in (sides if r % 2 == 0 else sides[::-1]):
+                times, outcome = run_contention_round(bases[side], sessions[side], data[side]["contention"][r])
+                contended[side] += times
+                outcomes[side].append(outcome)
+        load_after = load()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        for server in servers.values():
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
         from gigbook.celery import app as celery_app
 
         celery_app.control.purge()
 
-    winners_ok = all(won == 1 and lost == CLIENTS - 1 for won, lost in outcomes)
-    results = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
-        "sql_statements_per_accept": data["statements_per_accept"],
-        "throughput_accepts_per_s": round(rate, 1),
-        "throughput_accepts": len(latencies),
-        "throughput_failures": failures,
-        "throughput_latency_ms": {k: round(percentile(latencies, q) * 1000, 1) for k, q in (("p50", .5), ("p95", .95), ("p99", .99))},
-        "contention_rounds": len(outcomes),
-        "contention_one_winner_every_round": winners_ok,
-        "contention_latency_ms": {k: round(percentile(contended, q) * 1000, 1) for k, q in (("p50", .5), ("p95", .95), ("p99", .99))},
-    }
     print()
-    load = os.getloadavg()[0]
-    results["load_average_1m_after"] = round(load, 2)
-    print(f"Machine: {os.cpu_count()} CPUs (1-min load average after the run: {load:.1f}); gunicorn {results['gunicorn']}; "
-          "PostgreSQL and the clients on the same box")
-    print(f"One accept = {data['statements_per_accept']} SQL statements (savepoints included; BEGIN/COMMIT not counted), "
-          "two notifications with an .ics, one Celery enqueue per notification")
-    print(f"Accept throughput, {CLIENTS} concurrent clients on distinct musicians: {rate:.0f} accepts/s "
-          f"({len(latencies)} accepts, {failures} failures)")
-    print(f"  latency: {fmt(latencies)}")
-    print(f"Accept under contention, {CLIENTS} clients racing on one musician, {len(outcomes)} rounds: "
-          f"{'exactly one winner and 15 × 409 in every round' if winners_ok else 'UNEXPECTED OUTCOMES: ' + str(outcomes)}")
-    print(f"  latency of all {len(contended)} accepts: {fmt(contended)} (mean {statistics.mean(contended) * 1000:.1f} ms)")
+    print(f"Load average before the timed runs: {load_before}; after: {load_after}")
+    print(f"gunicorn per side: {args.workers} workers x {args.threads} threads (gthread); PostgreSQL, Redis and the "
+          f"clients on the same machine; {'sides interleaved' if len(sides) > 1 else 'one side'}")
+    results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "load_before": load_before,
+               "load_after": load_after, "baseline": args.baseline, "sides": {}}
+    for side in sides:
+        ok = all(won == 1 and lost == CLIENTS - 1 for won, lost in outcomes[side])
+        side_result = {
+            "code": str(roots[side]),
+            "sql_statements_per_http_accept": statements[side]["statements"],
+            "accepts_per_s_runs": [round(rate, 1) for rate in rates[side]],
+            "accepts_per_s_median": round(median(rates[side]), 1),
+            "accept_latency_ms": {k: round(percentile(latencies[side], q) * 1000, 1) for k, q in (("p50", .5), ("p95", .95))},
+            "throughput_failures": failures[side],
+            "contended_one_winner_every_round": ok,
+            "contended_latency_ms": {k: round(percentile(contended[side], q) * 1000, 1)
+                                     for k, q in (("p50", .5), ("p95", .95), ("p99", .99))},
+        }
+        results["sides"][side] = side_result
+        print(f"[{side}] {roots[side]}")
+        print(f"  SQL statements per HTTP accept (in process, token auth to response): {side_result['sql_statements_per_http_accept']}")
+        print(f"  accepts/s, {CLIENTS} clients on distinct musicians: median {side_result['accepts_per_s_median']} "
+              f"(runs {side_result['accepts_per_s_runs']}), {failures[side]} failures; latency p50/p95 "
+              f"{side_result['accept_latency_ms']['p50']} / {side_result['accept_latency_ms']['p95']} ms")
+        print(f"  contended accept ({CLIENTS} racing on one musician, {len(outcomes[side])} rounds): "
+              f"{'one winner + 15 x 409 every round' if ok else 'UNEXPECTED ' + str(outcomes[side])}; p50/p95/p99 "
+              f"{side_result['contended_latency_ms']['p50']} / {side_result['contended_latency_ms']['p95']} / "
+              f"{side_result['contended_latency_ms']['p99']} ms")
+    if len(sides) == 2:
+        new, old = results["sides"]["new"], results["sides"]["baseline"]
+        per_run = [n / o for n, o in zip(rates["new"], rates["baseline"], strict=True) if o]
+        results["ratio_accepts_per_s"] = round(new["accepts_per_s_median"] / old["accepts_per_s_median"], 2)
+        results["ratio_accepts_per_s_per_run_median"] = round(median(per_run), 2)
+        results["ratio_contended_p95"] = round(new["contended_latency_ms"]["p95"] / old["contended_latency_ms"]["p95"], 2)
+        print(f"new / baseline: accepts/s {results['ratio_accepts_per_s']}x (median of per-run ratios "
+              f"{results['ratio_accepts_per_s_per_run_median']}x); contended p95 {results['ratio_contended_p95']}x")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "bookings-accept.json").write_text(json.dumps(results, indent=2))

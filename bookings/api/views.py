@@ -120,8 +120,8 @@ class _ActionView(APIView):
     def post(self, request, pk: int):
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self.act(request, pk, dict(serializer.validated_data))
-        return _detail(request, pk)
+        response = self.act(request, pk, dict(serializer.validated_data))
+        return response if response is not None else _detail(request, pk)
 
 
 def _role(request, pk: int) -> str:
@@ -149,10 +149,12 @@ class AcceptView(_ActionView):
         return super().post(request, pk)
 
     def act(self, request, pk, data):
-        if _role(request, pk) == "producer":
-            services.booking_accept_counter(booking_id=pk, actor=request.user)
-        else:
-            services.booking_accept(booking_id=pk, actor=request.user)
+        booking = services.booking_accept_as_party(booking_id=pk, actor=request.user)
+        # The response renders the booking the service returned (locked and written in its
+        # transaction), not a second read of it.
+        booking = selectors.booking_detail_complete(booking=booking)
+        data = s.BookingDetailSerializer(booking, context={"request": request, "now": clock.now()}).data
+        return Response(data)
 
 
 class DeclineView(_ActionView):

@@ -97,7 +97,12 @@ def deadline_text(deadline: datetime, zone: ZoneInfo) -> str:
 
 
 def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path: str, sms_link_path: str = ""):
-    """The offer. The text message carries everything needed to decide (date, start–end, time
+    """The offer (see invitation_item), written now."""
+    return notify(**invitation_item(invitation, request, link_path=link_path, sms_link_path=sms_link_path))
+
+
+def invitation_item(invitation: Invitation, request: GigRequest, *, link_path: str, sms_link_path: str = "") -> dict:
+    """The offer, as ``notify``'s keyword arguments. The text message carries everything needed to decide (date, start–end, time
     zone, how many chairs, that the first to accept wins) and a short link (``sms_link_path``)."""
     musician = invitation.musician
     zone = musician.zone
@@ -109,7 +114,7 @@ def notify_invitation(invitation: Invitation, request: GigRequest, *, link_path:
         f"Approach: {request.get_brief_approach_display()}",
         f"Notes: {request.brief_notes}" if request.brief_notes else "",
     ) if part)
-    return notify(
+    return dict(
         recipient=musician,
         kind="gig_request_offer",
         title=f"Short notice: {instrument} for {producer}, {fmt(request.starts_at, request.zone)}",

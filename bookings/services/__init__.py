@@ -1,7 +1,8 @@
 """Every write about bookings, one module per use case; the public names are re-exported here.
 
-Modules: ``offers`` (preview, firm offers), ``lifecycle`` (answers and later moves), ``sweeps``
-(beat), ``reschedule`` (moving an accepted booking), ``venues``, ``materials``, ``calendar`` (feed tokens); ``common`` and ``terms`` hold the
+Modules: ``offers`` (preview, firm offers), ``accept`` (the musician accepts), ``lifecycle`` (the
+other answers and later moves), ``sweeps`` (beat), ``reschedule`` (moving an accepted booking),
+``venues``, ``materials``, ``calendar`` (feed tokens); ``common`` and ``terms`` hold the
 shared rules, locks and fee terms.
 
 Each use case is one keyword-only function with one transaction. Locks are always taken in the
@@ -17,6 +18,7 @@ State machine (``TRANSITIONS``)::
     accepted  -> cancelled (either side) | completed (after the end, by the producer or the sweep)
 """
 
+from bookings.services.accept import booking_accept, booking_accept_as_party, booking_read_for_party
 from bookings.services.calendar import calendar_feed_get_or_create, calendar_feed_rotate, calendar_feed_touch
 from bookings.services.checks import booking_problems
 from bookings.services.common import (
@@ -44,7 +46,6 @@ from bookings.services.hold_rules import (
 from bookings.services.hold_sweep import holds_sweep
 from bookings.services.holds import hold_accept, hold_challenge, hold_confirm, hold_decline, hold_place, hold_release
 from bookings.services.lifecycle import (
-    booking_accept,
     booking_accept_counter,
     booking_cancel,
     booking_complete,
@@ -99,6 +100,8 @@ __all__ = [
     "TRANSITIONS",
     "VENUE_FIELDS",
     "booking_accept",
+    "booking_accept_as_party",
+    "booking_read_for_party",
     "booking_accept_counter",
     "booking_cancel",
     "booking_complete",

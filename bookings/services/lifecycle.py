@@ -36,38 +36,7 @@ from musicians.models import BusyInterval
 Status = Booking.Status
 
 
-# --- The musician's answers ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def booking_accept(*, booking_id: int, actor, token: ActionToken | None = None) -> Booking:
-    """The musician accepts an offer: offered -> accepted; the fee is frozen.
-
-    Locks the musician's profile, then the booking. Refuses (409) an expired offer (compared
-    with the clock under the lock, whether or not the sweep has run), a time that overlaps
-    another accepted booking (BookingConflict; the exclusion constraint backs this up) or an
-    unavailability block (MusicianUnavailable). Writes busy time, sets the 24 h / 2 h reminder
-    times, notifies both sides (confirmation with .ics). A repeat by the musician returns the
-    booking unchanged.
-    """
-    peek = _peek(booking_id, actor)
-    profile = musician_lock(musician_id=peek.musician_id)
-    booking = _lock_booking(booking_id)
-    _require_role(booking, actor, "musician", "accept")
-    if _already_done(booking, "accept", actor):
-        return booking
-    now = clock.now()
-    _require_transition(booking, "accept", now)
-    _spend(token, booking, actor)
-    _ensure_free(profile, musician_id=booking.musician_id, starts_at=booking.starts_at, ends_at=booking.ends_at,
-                 booking_id=booking.pk)
-    booking.accepted_at = now
-    _set_reminders(booking, now)
-    _apply(booking, action="accept", actor=actor, now=now,
-           fields=("accepted_at", "remind_24h_at", "remind_2h_at"))
-    _hold_time(profile, booking)
-    messages.notify_accepted(booking)
-    return booking
+# --- The musician's answers (accepting is bookings.services.accept) ------------------------------
 
 
 @transaction.atomic

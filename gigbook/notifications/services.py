@@ -15,13 +15,13 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 
 from gigbook.core import clock
 from gigbook.core.errors import NotFound
 from gigbook.core.tasks import task_by_name
-from gigbook.notifications import preferences
+from gigbook.notifications import outbox, preferences
 from gigbook.notifications.emails import account_url, email_build
 from gigbook.notifications.models import Delivery, Notification, PushSubscription
 from gigbook.notifications.push import MAX_BODY_CHARS, PushError, PushGone, get_push_backend, opened_token, topic_for
@@ -41,6 +41,8 @@ def _absolute(url: str) -> str:
 # Notifications written in one transaction reach the workers in batches of this many ids: a
 # broadcast to 1,000 players is 40 tasks, each claiming its deliveries in one statement.
 DELIVERY_BATCH_SIZE = 25
+# More ids than this committed at once go to the broker as one fan-out message.
+FAN_OUT_OVER = 4 * DELIVERY_BATCH_SIZE
 
 
 class _PendingDeliveries:
@@ -63,6 +65,12 @@ class _PendingDeliveries:
         if not ids:
             return
         # By name: services never import tasks modules (tasks import services).
+        if len(ids) > FAN_OUT_OVER:
+            # Many batches (a broadcast, a sweep): one message to the broker here, and a worker
+            # splits it into batches. Each broker round trip costs the committing process ~1 ms
+            # quiet and tens of ms on a loaded machine; workers are the ones with time for it.
+            task_by_name("gigbook.notifications.tasks.fan_out_deliveries").delay(ids)
+            return
         deliver_notifications = task_by_name("gigbook.notifications.tasks.deliver_notifications")
         for start in range(0, len(ids), DELIVERY_BATCH_SIZE):
             deliver_notifications.delay(ids[start : start + DELIVERY_BATCH_SIZE])
@@ -98,39 +106,14 @@ def notify(
     short-notice offer) and push on, the text is held back: it is sent once that time has passed
     only if the push was not opened by then (or at once if the push cannot be delivered).
     """
-    now = clock.now()
-    if dedupe_key:
-        existing = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                recipient=recipient,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                url=url,
-                sms_text=(sms_text or "")[:480],
-                attachments=attachments or [],
-                dedupe_key=dedupe_key,
-                created_at=now,
-            )
-    except IntegrityError:
-        # A concurrent writer recorded the same event first.
+    item = dict(recipient=recipient, kind=kind, title=title, body=body, url=url, sms_text=sms_text,
+                attachments=attachments, dedupe_key=dedupe_key, sms_fallback_after=sms_fallback_after)
+    written = outbox.outbox_write(outbox.outbox_prepare([item]))
+    if not written:
+        # Written before, by this transaction or a concurrent one: the same event is one message.
         return Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
-    channels = notification_channels(recipient, kind=kind)
-    # Quiet hours hold a non-urgent message: its deliveries are due at the end of the quiet
-    # period and the beat sweep sends them then (no task waits hours in the broker).
-    due_at = preferences.delivery_due_at(recipient, kind=kind, at=now)
-    Delivery.objects.bulk_create(
-        [Delivery(notification=notification, channel=channel, created_at=now,
-                  **{"next_attempt_at": due_at, **_held_as_push_fallback(channel, channels, now, sms_fallback_after)})
-         for channel in channels]
-    )
-    if channels and due_at is None:
-        _enqueue_after_commit(notification.id)
-    return notification
+    pk, message = written[0]
+    return message.notification(pk)
 
 
 def notification_channels(recipient, *, kind: str) -> list[str]:
@@ -481,89 +464,18 @@ def retry_countdown(notification_id: int) -> int:
     return max(1, int((next_at - clock.now()).total_seconds()) + 1)
 
 
-def notify_many(items: list[dict]) -> list[Notification]:
-    """``notify`` for many messages at once (beat sweeps): a few statements whatever the count.
+def notify_many(items: list[dict], *, prepared: list | None = None) -> list[outbox.Written]:
+    """``notify`` for many messages at once (sweeps, accepts): two statements whatever the count.
 
-    Each item carries ``notify``'s keyword arguments; ``recipient`` must be a loaded User and
-    ``dedupe_key`` is required. Keys already written are skipped (the same event twice is one
-    message). The caller holds the rows the keys name, so no other writer races it for a key; if
-    one did, the unique index refuses the batch and the items fall back to one ``notify`` each.
+    Each item carries ``notify``'s keyword arguments and a ``dedupe_key`` (required). Keys already
+    written are skipped, also when a concurrent transaction wrote them first (INSERT … ON CONFLICT
+    DO NOTHING on the dedupe index): the same event twice is one message. Returns (id, recipient id,
+    dedupe key) of each notification written (no model instances: a sweep writes thousands). ``prepared`` (from ``outbox.outbox_prepare``, e.g. worked out before taking a lock)
+    replaces ``items``.
     """
-    if not items:
-        return []
-    if any(not item.get("dedupe_key") for item in items):
-        raise ValueError("notify_many needs a dedupe_key for every item")
-    now = clock.now()
-    existing = set(
-        Notification.objects.filter(
-            recipient_id__in={item["recipient"].pk for item in items},
-            dedupe_key__in={item["dedupe_key"] for item in items},
-        ).values_list("recipient_id", "dedupe_key")
-    )
-    fresh: list[dict] = []
-    for item in items:
-        key = (item["recipient"].pk, item["dedupe_key"])
-        if key not in existing:
-            existing.add(key)
-            fresh.append(item)
-    if not fresh:
-        return []
-    rows = [
-        Notification(
-            recipient=item["recipient"], kind=item["kind"], title=item["title"][:200], body=item["body"],
-            url=item.get("url", ""), sms_text=(item.get("sms_text") or "")[:480],
-            attachments=item.get("attachments") or [], dedupe_key=item["dedupe_key"], created_at=now,
-        )
-        for item in fresh
-    ]
-    try:
-        with transaction.atomic():
-            _insert_rows(Notification, rows)
-    except IntegrityError:
-        return [notify(**item) for item in fresh]
-    deliveries = []
-    for notification in rows:
-        recipient = notification.recipient
-        if recipient.notify_by_email and recipient.email:
-            deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.EMAIL, created_at=now))
-        if recipient.notify_by_sms and recipient.phone:
-            deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.SMS, created_at=now))
-    _insert_rows(Delivery, deliveries)
-    ids = list(dict.fromkeys(delivery.notification_id for delivery in deliveries))
-    if ids:
-        connection = transaction.get_connection()
-        pending = getattr(connection, "_gigbook_pending_deliveries", None)
-        if pending is None:
-            pending = connection._gigbook_pending_deliveries = _PendingDeliveries()
-        # One on_commit registration for the whole batch (add() registers one per id).
-        pending.ids.extend(ids[:-1])
-        pending.add(ids[-1])
-    return rows
-
-
-def _insert_rows(model, objs: list) -> None:
-    """``bulk_create`` for a sweep's thousands of outbox rows; on PostgreSQL one multi-row INSERT …
-    RETURNING id per thousand rows, without Django preparing every field of every row (most values
-    here are plain strings, ints and datetimes the driver adapts itself; JSON is wrapped once)."""
-    if not objs:
-        return
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=1000)
-        return
-    from psycopg2.extras import Json, execute_values
-
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    # Names come from the model, quoted; the values go as parameters.
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES %s RETURNING id"  # noqa: S608
-    rows = [
-        tuple(Json(getattr(obj, f.attname)) if f.attname in json_fields else getattr(obj, f.attname) for f in fields)
-        for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        ids = execute_values(cursor.cursor, sql, rows, page_size=1000, fetch=True)
-    for obj, (pk,) in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
+    if prepared is None:
+        if any(not item.get("dedupe_key") for item in items):
+            raise ValueError("notify_many needs a dedupe_key for every item")
+        prepared = outbox.outbox_prepare(items)
+    return [outbox.Written(pk, message.recipient.pk, message.dedupe_key)
+            for pk, message in outbox.outbox_write(prepared)]

@@ -51,6 +51,16 @@ def _enqueue(notification_ids: list[int]) -> None:
 
 
 @shared_task(acks_late=True)
+def fan_out_deliveries(notification_ids: list[int]) -> int:
+    """Split a large set of committed notifications into delivery batches (see _PendingDeliveries).
+
+    Run twice (redelivered after a crash), it enqueues the batches twice: harmless, each delivery
+    is claimed once."""
+    _enqueue(notification_ids)
+    return len(notification_ids)
+
+
+@shared_task(acks_late=True)
 def sweep_pending_deliveries() -> int:
     """Re-enqueue deliveries that are due but were never (or not successfully) sent."""
     notification_ids = services.deliveries_due_notification_ids()

@@ -25,8 +25,10 @@ from bookings.gigrequests.services.common import (
 )
 from bookings.gigrequests.services.stats import response_stats_refresh
 from gigbook.core import clock
-from gigbook.core.shortlinks import short_link_make
+from gigbook.core.shortlinks import short_links_make
 from gigbook.core.tasks import enqueue_on_commit
+from gigbook.notifications.models import Notification
+from gigbook.notifications.services import notify_many
 from musicians.models import Instrument
 
 logger = logging.getLogger(__name__)
@@ -98,18 +100,27 @@ def _send(request: GigRequest, invitations: list[Invitation], now: datetime) -> 
         )
     deadline = _deadline_for(request, now)
     link_prefix = reverse("gigrequests:offer-link", kwargs={"token": "T"})[:-2]
-    sent = []
-    for invitation in invitations:
-        if invitation.musician_id not in matching_now:
-            continue
+    sent = [i for i in invitations if i.musician_id in matching_now]
+    links = []
+    for invitation in sent:
         invitation.status, invitation.sent_at, invitation.deadline = IStatus.SENT, now, deadline
-        link_path = f"{link_prefix}{offer_token(invitation, request)}/"
-        # The text message carries a ~40-character alias; the email and inbox keep the full link.
-        short_path = short_link_make(target=link_path, expires_at=request.starts_at)
-        invitation.notification = messages.notify_invitation(
-            invitation, request, link_path=link_path, sms_link_path=short_path
-        )
-        sent.append(invitation)
+        links.append(f"{link_prefix}{offer_token(invitation, request)}/")
+    # The text message carries a ~40-character alias; the email and inbox keep the full link.
+    short_paths = short_links_make(targets=links, expires_at=request.starts_at)
+    items = [messages.invitation_item(invitation, request, link_path=link_path, sms_link_path=short_path)
+             for invitation, link_path, short_path in zip(sent, links, short_paths, strict=True)]
+    # The offers in two statements whatever their number (channels, then the rows and deliveries).
+    written = {(row.recipient_id, row.dedupe_key): row.id for row in notify_many(items)}
+    missing = [item for item in items if (item["recipient"].pk, item["dedupe_key"]) not in written]
+    if missing:
+        # Written before (a dispatch repeated after a crash): point at the message that exists.
+        for row in Notification.objects.filter(
+            recipient_id__in={item["recipient"].pk for item in missing},
+            dedupe_key__in={item["dedupe_key"] for item in missing},
+        ).values_list("id", "recipient_id", "dedupe_key"):
+            written[(row[1], row[2])] = row[0]
+    for invitation, item in zip(sent, items, strict=True):
+        invitation.notification_id = written[(item["recipient"].pk, item["dedupe_key"])]
     # Two statements for the whole batch (the rows are locked above).
     Invitation.objects.filter(pk__in=[i.pk for i in sent]).update(status=IStatus.SENT, sent_at=now, deadline=deadline)
     Invitation.objects.bulk_update(sent, ["notification"])
