@@ -1,6 +1,10 @@
 """The hold sweep: expiring 10,000 due holds and moving the 10,000 holds below them up.
 
-    .venv/bin/python bench/bookings/hold_sweep_bench.py [--musicians 1000 --dates 10]
+    .venv/bin/python bench/bookings/hold_sweep_bench.py [--musicians 1000 --dates 10] [--baseline REF --reps 1]
+
+With ``--baseline REF`` it runs the whole bench (fresh data each time) alternately with this tree's
+code and with commit REF's (``git archive``), ``--reps`` times each, and prints the medians, the
+ratio and the load average: on a shared machine only side-by-side figures compare.
 
 1. Creates (or recreates) the database ``gigbook_bench_holds`` and migrates it.
 2. Seeds in bulk: 20 producers, ``--musicians`` musicians with profiles, and on each of ``--dates``
@@ -17,6 +21,7 @@ Figures are printed, not asserted: compare runs on the same machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -27,7 +32,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path[:0] = [str(ROOT), str(HERE)]
+# ``--code DIR``: measure the application in DIR (a baseline tree) instead of this one.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+sys.path[:0] = [str(CODE), str(HERE)]
 DB_NAME = "gigbook_bench_holds"
 os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
@@ -43,10 +50,17 @@ def main() -> None:
     parser.add_argument("--musicians", type=int, default=1000)
     parser.add_argument("--dates", type=int, default=10)
     parser.add_argument("--batch", type=int, default=500, help="holds per sweep transaction")
+    parser.add_argument("--code", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", help="git ref to measure side by side with this tree")
+    parser.add_argument("--reps", type=int, default=1, help="runs per side with --baseline")
     args = parser.parse_args()
+    if args.baseline:
+        side_by_side(args)
+        return
     sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME)
     sh("createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME)
-    sh(sys.executable, "manage.py", "migrate", "--noinput")
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], check=True, cwd=CODE,
+                   env={**os.environ, "PYTHONPATH": str(HERE)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     import django
 
@@ -125,7 +139,29 @@ def main() -> None:
     assert notifications == 3 * due, notifications
     print(f"messages: {notifications:,} notifications, {Delivery.objects.count():,} email deliveries queued "
           f"(one per party and event); pencils left: {BusyInterval.objects.filter(source='hold').count():,}")
+    print("RESULT " + json.dumps({"sweep_s": elapsed, "expired": counts["expired"], "load": os.getloadavg()[0]}))
     celery_app.control.purge()
+
+
+def side_by_side(args) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from sidebyside import baseline_tree, load, median
+
+    roots = {"baseline": baseline_tree(args.baseline), "new": ROOT}
+    times: dict[str, list[float]] = {side: [] for side in roots}
+    print(f"load average at the start: {load()}", flush=True)
+    for rep in range(args.reps):
+        for side in (["baseline", "new"] if rep % 2 == 0 else ["new", "baseline"]):
+            command = [sys.executable, __file__, "--code", str(roots[side]), "--musicians", str(args.musicians),
+                       "--dates", str(args.dates), "--batch", str(args.batch)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+            times[side].append(result["sweep_s"])
+            print(f"[{side}] sweep of {result['expired']:,} due holds: {result['sweep_s']:.2f} s "
+                  f"(load average {load()})", flush=True)
+    old, new = median(times["baseline"]), median(times["new"])
+    print(f"median sweep: baseline {old:.2f} s, new {new:.2f} s: new takes {new / old:.2f}x the time "
+          f"({old / new:.1f}x faster); load average at the end: {load()}")
 
 
 if __name__ == "__main__":
