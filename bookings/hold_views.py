@@ -20,6 +20,7 @@ from gigbook.accounts.validators import available_time_zones
 from gigbook.core import clock
 from gigbook.core.carry import Carried, carried
 from gigbook.core.errors import DomainError
+from gigbook.core.text import zone_label
 from musicians.models import MusicianProfile
 
 _ACTIONS = {
@@ -112,8 +113,8 @@ def _hold_input(values: dict, errors: dict[str, list[str]]) -> dict:
         errors["starts_at"] = ["Give the date and start time."]
     if end is None:
         errors["ends_at"] = ["Give the end time."]
-    elif start is not None and end <= start and not values.get("end_date"):
-        end += timedelta(days=1)  # 22:00-02:00 runs past midnight
+    elif start is not None and end < start and not values.get("end_date"):
+        end += timedelta(days=1)  # 22:00-02:00 runs past midnight; an end equal to the start is an error
     fee: dict = {}
     for name in _MONEY_FIELDS:
         raw = (values.get(name) or "").strip()
@@ -137,7 +138,7 @@ def _hold_input(values: dict, errors: dict[str, list[str]]) -> dict:
         "expires_at": clock.now() + timedelta(hours=int(lapse)) if lapse in dict(LAPSE_CHOICES) and lapse else None,
         "challenge_window_hours": int(values["challenge_window_hours"])
         if values.get("challenge_window_hours", "") in dict(CHALLENGE_CHOICES) else None,
-        "fee_basis": values.get("fee_basis", "hourly"), **fee,
+        "fee_basis": values.get("fee_basis", "hourly"), "confirm_long": values.get("confirm_long") == "on", **fee,
     }
 
 
@@ -172,7 +173,12 @@ def hold_new(request):
         values.update({key: request.POST.get(key, "") for key in request.POST})
         data = _hold_input(values, errors)
         if errors:
-            error, status = "Some fields need attention.", 400
+            # Every problem in one answer: the rules about what was typed well, too.
+            well_formed = {k: v for k, v in data.items() if k not in errors}
+            for field, field_messages in services.booking_problems(
+                    producer=request.user, values={**well_formed, "musician": profile.pk}).items():
+                errors.setdefault(field, field_messages)
+            error, status = "Some fields need attention: see the messages next to them.", 400
         else:
             try:
                 hold = services.hold_place(producer=request.user, musician_profile_id=profile.pk, **data)
@@ -188,4 +194,19 @@ def hold_new(request):
         "profile": profile, "venues": venues, "values": values, "errors": errors, "error": error,
         "kinds": Booking.Kind.choices, "fee_bases": Booking.FeeBasis.choices, "lapses": LAPSE_CHOICES,
         "windows": CHALLENGE_CHOICES, "time_zones": sorted(available_time_zones()),
+        "long_error": any("really runs this long" in m for m in errors.get("ends_at", [])),
+        "zone_label": _zone_label_for(values, venues, request.user),
     }, status=status)
+
+
+def _zone_label_for(values: dict, venues: list, user) -> str:
+    """'London time (BST)' for the note next to the pickers: the chosen venue's zone on the chosen day."""
+    if values.get("kind") == Booking.Kind.REMOTE_RECORDING:
+        zone_name = values.get("time_zone") or user.time_zone
+    else:
+        venue = next((v for v in venues if str(v.pk) == str(values.get("venue", ""))), None)
+        zone_name = venue.time_zone if venue else user.time_zone
+    day = _local(values.get("date", ""), "12:00")
+    if zone_name not in available_time_zones():
+        zone_name = user.time_zone
+    return zone_label(zone_name, day.replace(tzinfo=ZoneInfo(zone_name)) if day else None)

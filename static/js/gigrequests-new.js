@@ -70,8 +70,9 @@
   const zoneNote = document.getElementById("zone-note");
   function currentZone() {
     if (kind.value === "remote_recording") return form.elements.time_zone.value;
-    const option = form.elements.venue && form.elements.venue.selectedOptions[0];
-    return option ? option.dataset.timeZone : zoneNote.dataset.userZone;
+    const chosen = form.elements.venue ? Number(form.elements.venue.value) : 0;
+    const venue = options.venues.find((v) => v.id === chosen);
+    return venue ? venue.time_zone : zoneNote.dataset.userZone;
   }
   function syncZone() {
     const start = value("starts_at");

@@ -288,3 +288,31 @@ def test_admin_lists_shows_and_cancels_through_the_service(now, producer, musici
     stored = Booking.objects.get(pk=booking.pk)
     assert stored.status == "cancelled" and stored.cancelled_by == admin_user
     assert stored.events.last().action == "cancel"
+
+
+def _hold_form(profile, venue, **overrides):
+    return {"musician": profile.pk, "kind": "studio_session", "instrument": "piano", "venue": venue.pk,
+            "date": "2027-06-10", "start_time": "10:00", "end_time": "13:00", "fee_basis": "hourly", "rate": "60",
+            **overrides}
+
+
+def test_the_hold_page_lists_shape_and_rule_problems_together_and_names_the_zone(now, producer, profile, venue):
+    client = logged_in(producer)
+    assert "Times are London time (BST)." in client.get(f"/holds/new/?musician={profile.pk}").content.decode()
+    response = client.post("/holds/new/", _hold_form(profile, venue, date="2027-05-01", rate="lots"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter an amount" in page and "This start has already passed: choose a time in the future." in page
+
+
+def test_the_hold_page_refuses_an_end_equal_to_the_start_and_asks_before_a_long_hold(now, producer, profile, venue):
+    from bookings.models import Hold
+
+    client = logged_in(producer)
+    same = client.post("/holds/new/", _hold_form(profile, venue, end_time="10:00"))
+    assert same.status_code == 400 and "The end must be after the start." in same.content.decode()
+    long = _hold_form(profile, venue, start_time="08:00", end_time="23:00")
+    asked = client.post("/holds/new/", long)
+    assert asked.status_code == 400 and 'name="confirm_long"' in asked.content.decode()
+    assert client.post("/holds/new/", {**long, "confirm_long": "on"}).status_code == 302
+    assert Hold.objects.count() == 1
