@@ -154,3 +154,25 @@ def test_visitors_and_musicians_see_no_producer_actions(client, musician, world)
     assert "Pencil (hold)" not in client.get("/musicians/").content.decode()
     client.force_login(musician)
     assert "Pencil (hold)" not in client.get("/musicians/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_producers_search_page_costs_the_same_for_one_or_many_cards(client, make_user, producer, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(producer)
+    params = {"instrument": "piano", **WINDOW, "venue": world["venue"].pk}
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/musicians/", params).status_code == 200
+        return len(queries)
+
+    count()  # warms the instrument-slug cache, which would otherwise cost the first request one more query
+    one = count()
+    for i in range(6):
+        make_profile(make_user(musician=True, full_name=f"Extra {i}"))
+    html = client.get("/musicians/", params).content.decode()
+    assert "7 musicians found" in html
+    assert count() == one
