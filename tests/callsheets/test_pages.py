@@ -113,3 +113,22 @@ def test_dropping_out_from_the_link_offers_the_producer_a_prefilled_refill(sessi
     html = signed_in(producer).get(f"/bookings/{session.bookings['drums'].pk}/call-sheet/").content.decode()
     assert "Dropped out" in html and "Refill the chair" in html
     assert "/gig-requests/new/?instrument=alto-sax&amp;starts_at=" in html
+
+
+def test_an_older_link_confirms_a_newer_change_and_still_lets_the_player_drop_out(session, producer, client_for,
+                                                                                  frozen_clock):
+    sax = session.bookings["alto-sax"]
+    api = client_for(producer)
+    api.post(f"/api/bookings/{sax.pk}/call-sheet/",
+             {k: v.isoformat() for k, v in later(session, timedelta(hours=1)).items()}, format="json")
+    link = Notification.objects.get(kind="callsheet_changed", recipient=session.musicians["alto-sax"]).url
+    phone = Client()
+    assert phone.post(link, {"action": "confirm", "version": "2"}).status_code == 302
+    frozen_clock.advance(timedelta(minutes=10))
+    api.post(f"/api/bookings/{sax.pk}/call-sheet/",
+             {k: v.isoformat() for k, v in later(session, timedelta(hours=2)).items()}, format="json")
+    assert "Confirm changes" in phone.get(link).content.decode()  # the first message's link shows the new change
+    assert phone.post(link, {"action": "confirm", "version": "3"}).status_code == 302
+    assert CallSheetPlayer.objects.get(booking=sax).confirmed_version == 3
+    assert phone.post(link, {"action": "drop_out", "reason": "Cannot after all"}).status_code == 302
+    assert Booking.objects.get(pk=sax.pk).status == "cancelled"

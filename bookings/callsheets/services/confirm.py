@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,13 +18,18 @@ from gigbook.core.errors import Conflict, Forbidden, NotFound
 from gigbook.core.tokens import ActionToken, action_token_spend
 
 
-def _spend(token: ActionToken | None, booking_id: int, actor) -> None:
-    """Spend a phone-link token in the action's transaction; it must name this booking and player."""
-    if token is None:
-        return
-    if token.purpose != TOKEN_PURPOSE or token.subject_id != booking_id or token.user_id != actor.pk:
+def _check(token: ActionToken | None, booking_id: int, actor) -> None:
+    if token is not None and (token.purpose != TOKEN_PURPOSE or token.subject_id != booking_id
+                              or token.user_id != actor.pk):
         raise Forbidden("This link is not for this call sheet.", code="token_mismatch")
-    action_token_spend(token)
+
+
+def _spend(token: ActionToken | None, booking_id: int, actor, *, version: int) -> None:
+    """Spend a phone-link token in the confirm's transaction, once per version: the link in an older
+    message still confirms a newer change (the player sees it on the page first), never the same twice."""
+    _check(token, booking_id, actor)
+    if token is not None:
+        action_token_spend(dataclasses.replace(token, token_id=f"{token.token_id}:v{version}"[:64]))
 
 
 def _player_locked(booking_id: int, actor) -> CallSheetPlayer:
@@ -61,7 +67,7 @@ def call_sheet_confirm(*, booking_id: int, actor, version: int, token: ActionTok
                        "Read the new changes, then confirm.", code="call_sheet_changed")
     if player.booking.status != "accepted" or player.dropped_out_at is not None:
         raise Conflict("This booking is no longer on; there is nothing to confirm.", code="booking_finished")
-    _spend(token, booking_id, actor)
+    _spend(token, booking_id, actor, version=player.reconfirm_version)
     now = clock.now()
     confirmed = player.reconfirm_version
     player.reconfirm_version = None
@@ -87,12 +93,14 @@ def call_sheet_drop_out(*, booking_id: int, actor, reason: str, expected_fee: De
     booking = booking_for(booking_id=booking_id, user=actor)
     if actor.pk != booking.musician_id:
         raise Forbidden("Only the booked player can drop out.", code="wrong_party")
+    # Not spent: cancelling is final and a repeat changes nothing, and the link that confirmed an
+    # earlier change must still let the player drop out of a later one.
+    _check(token, booking_id, actor)
     booking = booking_services.booking_cancel(booking_id=booking_id, actor=actor, reason=reason,
                                               expected_fee=expected_fee)
     player = CallSheetPlayer.objects.select_for_update().filter(booking_id=booking_id).first()
     if player is None:
         raise NotFound("This booking has no call sheet yet.")
-    _spend(token, booking_id, actor)
     if player.dropped_out_at is None:
         player.dropped_out_at = clock.now()
         player.reconfirm_version = None
