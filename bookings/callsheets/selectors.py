@@ -143,7 +143,7 @@ def call_sheet_for_user(*, user, booking_id: int) -> dict:
     data = {"booking": booking.pk, "version": current.number, "updated_at": current.created_at,
             "role": "producer" if is_producer else "musician", "content": current.content, "players": None,
             "reconfirm_needed": False, "reconfirm_version": None, "changes_to_confirm": [], "confirmed_at": None,
-            "booking_status": booking.status}
+            "booking_status": booking.status, "message": current.message}
     if is_producer:
         states = call_sheet_player_states(sheet=sheet)
         data["players"] = [{

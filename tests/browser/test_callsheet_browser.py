@@ -2,8 +2,11 @@
 one of them confirms from the link on a 390x844 phone, and the producer's page shows who has and who
 has not, with times."""
 
+import os
 import re
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,11 +15,13 @@ from bookings.callsheets.models import CallSheetPlayer
 from bookings.models import Booking
 from gigbook.core import clock
 from gigbook.notifications.models import Delivery, Notification
+from tests.browser.test_accessibility import serious_violations
 from tests.callsheets.factories import make_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 PASSWORD = "horns-and-drums-2026"
+SHOTS = Path(os.environ.get("GIGBOOK_SCREENSHOTS", tempfile.gettempdir()))
 
 
 def log_in(page, base_url, email):
@@ -71,7 +76,10 @@ def test_a_critical_change_reaches_the_band_and_the_producer_sees_who_confirmed(
     expect(page.get_by_role("heading", name="Changed: please confirm")).to_be_visible()
     expect(page.locator(".changes")).to_contain_text(
         f"Start time changed from {sax.starts_at.astimezone(zone):%H:%M} to {new_start.astimezone(zone):%H:%M}")
+    expect(page.get_by_text("The strings overran: we start an hour later.")).to_be_visible()
     expect(page.get_by_text("Alto sax part")).to_have_count(0)  # not the drummer's part
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SHOTS / "call-sheet-phone.png"), full_page=True)
     confirm = page.get_by_role("button", name="Confirm changes")
     box = confirm.bounding_box()
     assert box["width"] >= 150 and box["height"] >= 44  # a thumb-sized target at 390 px wide
@@ -89,6 +97,8 @@ def test_a_critical_change_reaches_the_band_and_the_producer_sees_who_confirmed(
     expect(drummer.locator(".confirmed")).to_have_text(re.compile(r"\d{1,2} \w{3} \d\d:\d\d"))
     expect(drummer.locator(".opened")).to_have_text(re.compile(r"\d{1,2} \w{3} \d\d:\d\d"))
     expect(drummer.locator(".delivered")).to_contain_text("Email")
+    assert serious_violations(producer_page) == []
+    producer_page.screenshot(path=str(SHOTS / "call-sheet-producer.png"), full_page=True)
     for name in ("Sam Sax", "Bo Bass"):
         row = rows.filter(has_text=name)
         expect(row.locator("td").nth(1)).to_contain_text("Not confirmed yet")

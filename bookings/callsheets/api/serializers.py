@@ -139,6 +139,7 @@ class CallSheetSerializer(serializers.Serializer):
     reconfirm_version = serializers.IntegerField(allow_null=True)
     changes_to_confirm = CallSheetPendingChangeSerializer(many=True)
     confirmed_at = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField(allow_blank=True, help_text="The producer's note with the current version.")
 
 
 class CallSheetVersionSerializer(serializers.Serializer):
