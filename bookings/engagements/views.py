@@ -21,7 +21,7 @@ from bookings.views import _status_of
 from gigbook.core import clock
 from gigbook.core.errors import DomainError, NotFound
 from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_is_spent
-from musicians.models import MusicianProfile
+from musicians.models import Instrument, MusicianProfile
 
 
 def _rows(engagement: Engagement, viewer, now) -> list[dict]:
@@ -146,7 +146,9 @@ def engagement_new(request):
     musicians = list(MusicianProfile.objects.filter(status=MusicianProfile.Status.APPROVED)
                      .select_related("user").order_by("stage_name")[:200])
     data = request.POST if request.method == "POST" else None
-    context = {"venues": venues, "musicians": musicians, "kinds": Booking.Kind.choices, "error": "", "data": data,
+    instruments = list(Instrument.objects.order_by("name").values_list("slug", "name"))
+    context = {"venues": venues, "musicians": musicians, "instruments": instruments, "kinds": Booking.Kind.choices,
+               "error": "", "data": data,
                "rows": forms.rows_for_page(data), "fee_bases": Booking.FeeBasis.choices}
     if data is not None:
         try:

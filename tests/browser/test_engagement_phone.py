@@ -83,3 +83,19 @@ def test_declining_asks_first_then_declines_every_date(live_server, phone, produ
     expect(page.locator(".date-card").first).to_contain_text("Declined")
     assert violations(page) == []
     assert [b.status for b in date_bookings(engagement)] == ["declined"] * 3
+
+
+def test_the_producer_form_adds_date_rows_and_passes_axe(live_server, browser, producer):
+    make_venue(producer)
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk.goto(f"{live_server.url}/login/")
+    desk.get_by_label("Email").fill(producer.email)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Log in").click()
+    desk.goto(f"{live_server.url}/engagements/new/")
+    expect(desk.locator("fieldset.date-row")).to_have_count(3)
+    desk.get_by_role("button", name="Add a date").click()
+    expect(desk.locator("fieldset.date-row")).to_have_count(4)
+    expect(desk.locator("fieldset.date-row legend").last).to_have_text("Date 4")
+    assert violations(desk) == []
+    desk.context.close()
