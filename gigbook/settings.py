@@ -497,6 +497,7 @@ DEMO_SEEDERS = [
     "gigbook.accounts.demo.seed",
     "gigbook.notifications.demo.seed",
     "musicians.demo.seed",
+    "musicians.calendar_import.demo.seed",
     "bookings.demo.seed",
     "bookings.engagements.demo.seed",
     "bookings.callsheets.demo.seed",

@@ -230,3 +230,23 @@ def test_removing_a_calendar_frees_its_busy_time_only(feeds, now, profile):
     services.calendar_remove(profile=profile, calendar_id=google.pk)
     assert busy_rows(google) == []
     assert len(busy_rows(icloud)) == 4
+
+
+def test_a_rule_repeating_every_minute_is_refused_in_plain_words(feeds, now, profile, settings):
+    settings.CALENDAR_IMPORT_MAX_EVENTS = 5000
+    feeds.files["/minutely.ics"] = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:m@x\r\n"
+        b"DTSTART:20260321T130000Z\r\nDTEND:20260321T130030Z\r\nRRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    calendar, result = add_and_sync(profile, feeds.url("/minutely.ics"))
+    assert result == "failed"
+    assert calendar.last_error == ("The calendar has more than 5000 events in the next months, more than we can "
+                                   "read. Is a repeating event set to repeat every minute?")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_a_calendar_syncs_it_through_the_task_after_commit(feeds, now, musician, eager_celery):
+    profile = musician_services.profile_start(user=musician)
+    calendar = services.calendar_add(profile=profile, url=feeds.url("/icloud.ics"))
+    calendar.refresh_from_db()
+    assert calendar.last_success_at == now and calendar.busy_count == 4
