@@ -652,6 +652,8 @@ def _publish_changes(profile: MusicianProfile, *, by, now: datetime) -> None:
     profile.pending_changes, profile.changes_state = {}, Changes.NONE
     profile.reviewed_at, profile.reviewed_by, profile.rejection_reason = now, by, ""
     profile.save()
+    if "stage_name" in pending:
+        _use_stage_name(profile)
     search_cache.invalidate()
     if "media" in pending:
         profile.media.all().delete()
@@ -674,6 +676,16 @@ def _publish_changes(profile: MusicianProfile, *, by, now: datetime) -> None:
         body="An admin approved your changes: producers now see your updated profile.",
         at=now,
     )
+
+
+def _use_stage_name(profile: MusicianProfile) -> None:
+    """A musician is known by one name: once public, the stage name is also the account's shown name,
+    so bookings, holds and messages say the name the producer found in search."""
+    name = profile.stage_name.strip()
+    user = profile.user
+    if name and user.display_name != name:
+        user.display_name = name
+        user.save(update_fields=["display_name"])
 
 
 def _reject_changes(profile: MusicianProfile, *, by, reason: str, now: datetime) -> MusicianProfile:
@@ -771,6 +783,8 @@ def profile_update(*, user, changes: dict[str, Any], replace: bool = False) -> M
             ]
         changes = {key: value for key, value in changes.items() if key not in ("media", "credits")}
     profile.save()
+    if "stage_name" in changes and "stage_name" not in proposed:
+        _use_stage_name(profile)
     _replace_lists(profile, changes, parsed)
     if proposed:
         _stage_changes(profile, proposed, clock.now())
