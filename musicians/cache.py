@@ -1,6 +1,6 @@
 """A short-lived cache of search result pages, invalidated by a version number.
 
-Most directory traffic repeats a few popular searches; a cached page skips five SQL statements.
+Most directory traffic repeats a few popular searches; a cached page costs one Redis round trip (the throttle's counter included) and no SQL.
 Every write that can change a search result bumps the version (services call ``invalidate``;
 signals in apps.py catch writes made elsewhere, e.g. in the admin), so a cached page is never
 served after such a write commits. The version is bumped immediately and again after commit: the
@@ -14,8 +14,10 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
+
+from gigbook.core.throttling import count_in_window, redis_client
 
 VERSION_KEY = "musicians:search:version"
 
@@ -45,25 +47,52 @@ def page_key(parts: dict) -> str | None:
     return f"musicians:search:{digest}"
 
 
-def lookup(key: str | None):
-    """(cached page or None, current version): one round trip to the cache.
+def lookup_and_count(key: str | None, counter: str, window: int) -> tuple[bytes | None, object, int]:
+    """(rendered page or None, current version, the client's requests in this throttle window).
 
-    Read the version *before* running the search and store the page under that version: a
-    write committed meanwhile has bumped it, so a page computed from pre-write rows is never
-    served as current.
+    One round trip to Redis: the version, the page and the throttle counter (INCR + EXPIRE) go
+    in one pipeline, so a cached first page costs nothing else. Read the version *before*
+    running the search and store the page under that version: a write committed meanwhile has
+    bumped it, so a page computed from pre-write rows is never served as current.
     """
-    if key is None:
-        return None, None
-    found = cache.get_many([VERSION_KEY, key])
-    version, entry = found.get(VERSION_KEY), found.get(key)
-    if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
+    client = redis_client()
+    if client is None:  # the demo's file cache: the same answers, several calls
         version = cache.get(VERSION_KEY)
-    if entry is None or entry[0] != version:
-        return None, version
-    return entry[1], version
+        entry = cache.get(key) if key is not None else None
+        count = count_in_window(counter, window)
+        if key is not None and version is None:
+            version = _initial_version()
+        page = entry[1] if entry is not None and entry[0] == version else None
+        return page, version, count
+    backend = caches["default"]
+    counter_key = backend.make_and_validate_key(counter)
+    pipe = client.pipeline(transaction=False).get(backend.make_and_validate_key(VERSION_KEY))
+    if key is not None:
+        pipe.get(backend.make_and_validate_key(key))
+    pipe.incr(counter_key).expire(counter_key, window)
+    results = pipe.execute()
+    if key is None:
+        return None, None, results[1]
+    raw_version, entry, count = results[0], results[1], results[2]
+    version = int(raw_version) if raw_version is not None else _initial_version()
+    if entry is not None:
+        stored_version, _, body = entry.partition(b"\n")
+        if int(stored_version) == version:
+            return body, version, count
+    return None, version, count
 
 
-def store(key: str | None, version, data) -> None:
-    if key is not None and version is not None:
-        cache.set(key, (version, data), timeout=ttl_seconds())
+def _initial_version():
+    cache.add(VERSION_KEY, 1, timeout=None)
+    return cache.get(VERSION_KEY)
+
+
+def store(key: str | None, version, body: bytes) -> None:
+    """Keep a rendered page (the response body) under the version read before its search ran."""
+    if key is None or version is None:
+        return
+    client = redis_client()
+    if client is None:
+        cache.set(key, (version, body), timeout=ttl_seconds())
+    else:
+        client.set(caches["default"].make_and_validate_key(key), b"%d\n%s" % (int(version), body), ex=ttl_seconds())

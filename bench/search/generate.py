@@ -46,6 +46,7 @@ import psycopg2  # noqa: E402
 
 from musicians.availability import weekly_occurrences  # noqa: E402
 from musicians.cities import CITIES, CURRENCY_BY_COUNTRY  # noqa: E402
+from musicians.geo import public_point  # noqa: E402
 from musicians.models import reach_box  # noqa: E402
 from musicians.selectors import BUSY_HORIZON_DAYS  # noqa: E402
 
@@ -113,6 +114,32 @@ class Copier:
         self.buffer, self.pending = io.StringIO(), 0
 
 
+_EMPTY_BY_TYPE = {"character varying": "''", "text": "''", "jsonb": "'{}'", "boolean": "false", "integer": "0",
+                  "smallint": "0", "bigint": "0", "double precision": "0"}
+
+
+def temporary_defaults(conn, columns_by_table: dict[str, list[str]]) -> list[str]:
+    """Give NOT NULL columns this script does not write (added by later migrations) an empty
+    default for the load, so the bench keeps working as the models grow; returns the statements
+    that drop those defaults again."""
+    undo = []
+    with conn.cursor() as cur:
+        for table, written in columns_by_table.items():
+            cur.execute(
+                """SELECT column_name, data_type FROM information_schema.columns
+                   WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'""",
+                (table,),
+            )
+            for column, data_type in cur.fetchall():
+                if column in written:
+                    continue
+                if data_type not in _EMPTY_BY_TYPE:
+                    raise SystemExit(f"{table}.{column} ({data_type}) needs a value in generate.py")
+                cur.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT {_EMPTY_BY_TYPE[data_type]}')
+                undo.append(f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT')
+    return undo
+
+
 def drop_plain_indexes(conn) -> list[str]:
     """Drop indexes that back no constraint; return their definitions to rebuild."""
     with conn.cursor() as cur:
@@ -163,10 +190,12 @@ def main() -> None:
         "union_membership", "equipment_notes", "languages", "currency", "hourly_rate", "session_rate", "day_rate",
         "live_rate", "minimum_call_hours", "rate_notes", "rating_avg", "rating_count", "reach_lat_min",
         "reach_lat_max", "reach_lng_min", "reach_lng_max", "search_text", "created_at", "updated_at",
+        "public_latitude", "public_longitude",
     ])
     plays = Copier(conn, "musicians_profileinstrument", ["profile_id", "instrument_id", "is_primary", "skill_level",
                                                          "position"])
     likes = Copier(conn, "musicians_profilegenre", ["profile_id", "genre_id", "strength"])
+    undo_defaults = temporary_defaults(conn, {c.table: c.columns for c in (users, profiles, plays, likes)})
     zones: dict[int, str] = {}
     for pid in range(1, PROFILES + 1):
         roll = rng.random()
@@ -181,7 +210,9 @@ def main() -> None:
         full_name = f"Player {pid}"
         headline = f"Session player #{pid} for studio and stage"
         bio = f"Bench musician {pid} based in {name}. Sessions, tours, theatre and home recording."
-        box = reach_box(lat, lng, radius)
+        # Search measures from the public point (musicians.geo), as MusicianProfile.save() stores it.
+        public_lat, public_lng = public_point(round(lat, 5), round(lng, 5))
+        box = reach_box(public_lat, public_lng, radius)
         users.add(pid, "!", False, f"bench{pid}@example.com", full_name, "", zone, False, True, True, False, False,
                   True, NOW)
         rating_count = rng.randint(1, 60) if rng.random() < 0.4 else 0
@@ -191,7 +222,7 @@ def main() -> None:
             rng.randint(1, 40), "", "", "[]", currency, hourly, round(hourly * 2.6, 2) if rng.random() < 0.9 else None,
             round(hourly * 6.5, 2) if rng.random() < 0.7 else None, round(hourly * 3.4, 2), "3.0", "",
             round(rng.uniform(3.5, 5), 2) if rating_count else None, rating_count, *box,
-            f"{full_name} {headline} {bio}".lower(), NOW, NOW,
+            f"{full_name} {headline} {bio}".lower(), NOW, NOW, public_lat, public_lng,
         )
         primary = rng.choices(instruments, weights=instrument_weights)[0]
         chosen = [primary[0]]
@@ -213,6 +244,7 @@ def main() -> None:
     ])
     busy = Copier(conn, "musicians_busyinterval", ["profile_id", "starts_at", "ends_at", "source", "source_id",
                                                    "label"])
+    undo_defaults += temporary_defaults(conn, {c.table: c.columns for c in (blocks, busy)})
     horizon = NOW + timedelta(days=BUSY_HORIZON_DAYS)
     expand_from = NOW - timedelta(days=1)
     for block_id in range(1, BLOCKS + 1):
@@ -242,6 +274,8 @@ def main() -> None:
     conn.commit()  # checks the deferred foreign keys once, for all rows
     log("committed")
     with conn.cursor() as cur:
+        for statement in undo_defaults:
+            cur.execute(statement)
         for table, column in (("accounts_user", "id"), ("musicians_musicianprofile", "id"),
                               ("musicians_unavailabilityblock", "id")):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max(id) FROM {table}))")

@@ -1,0 +1,77 @@
+"""A fixed-window request counter: one Redis round trip (INCR + EXPIRE, pipelined) per request.
+
+DRF's rate throttles keep a pickled list of timestamps per client and each costs a read and a write;
+with both the anonymous and the user throttle on (the defaults), an anonymous search paid four cache
+round trips, and the user throttle counted anonymous clients by address a second time. Here each
+client has one counter per window: anonymous clients by address (``gigbook.core.clientip``, so
+forwarded-for headers are trusted only as far as ``NUM_PROXIES`` says) at the "anon" rate, signed-in
+people by id at the "user" rate. A fixed window lets a client spend up to twice the rate across a
+window boundary; that is the price of one counter, and the rates leave room for it.
+
+``counter()`` and ``verdict()`` let a view fold the INCR into a round trip it makes anyway
+(musicians.api.views.MusicianSearchView: the cached page is read in the same pipeline).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from rest_framework.throttling import SimpleRateThrottle
+
+from gigbook.core.clientip import client_address
+
+
+def redis_client():
+    """The redis-py client behind the default cache, or None (the demo's file cache)."""
+    backend = caches["default"]
+    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
+
+
+class FixedWindowThrottle(SimpleRateThrottle):
+    # Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] ("anon", "user"), as DRF's throttles'.
+    def __init__(self):  # the scope depends on the request (see counter)
+        self._wait = None
+
+    def counter(self, request) -> tuple[str, int, int]:
+        """(cache key of this client's counter for the current window, limit, window seconds)."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            scope, ident = "user", f"u{user.pk}"
+        else:
+            scope, ident = "anon", f"a{client_address(request)}"
+        limit, window = self.parse_rate(self.THROTTLE_RATES[scope])
+        self._window = window
+        return f"throttle:fw:{ident}:{int(time.time() // window)}", limit, window
+
+    def verdict(self, count: int, limit: int, window: int) -> bool:
+        if count <= limit:
+            return True
+        self._wait = max(1, math.ceil(window - time.time() % window))
+        return False
+
+    def allow_request(self, request, view) -> bool:
+        key, limit, window = self.counter(request)
+        return self.verdict(count_in_window(key, window), limit, window)
+
+    def wait(self):
+        return self._wait
+
+
+def count_in_window(key: str, window: int) -> int:
+    """Add one to the counter and return it; the counter expires with its window."""
+    client = redis_client()
+    if client is not None:
+        backend = caches["default"]
+        full_key = backend.make_and_validate_key(key)
+        count, _ = client.pipeline(transaction=False).incr(full_key).expire(full_key, window).execute()
+        return count
+    cache = caches["default"]
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return 1

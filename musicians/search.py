@@ -1,0 +1,252 @@
+"""The directory search as one SQL statement: the capped count, the page and the cards' details.
+
+``selectors.musician_search`` is the readable statement of the rules (the search page and the
+tests use it); this module is the same search written for the hottest read of the API. Measured
+on 100,000 profiles (bench/README.md), the ORM version ran the same plan twice (a capped count,
+then the page), spent about a third of a request building and compiling the two queries, and two
+more statements fetched the instruments and genres of the page. Here:
+
+- the matches are ordered and capped at ``SEARCH_RESULT_CAP + 1`` once; ``count(*) OVER ()`` over
+  those capped candidates is the count, and the page is cut from them (pages never go past the
+  cap, so the page is the same as when counted separately);
+- the account name, instruments and genres of the page's rows are scalar subqueries of the outer
+  query, evaluated for the page's rows only (on PostgreSQL; SQLite, the demo, reads them with
+  ``selectors.card_details``);
+- the SQL is assembled from fixed fragments (no ORM), values always travel as parameters;
+- rows are read as tuples and become the API's card dicts directly.
+
+Every filter means exactly what ``musician_search`` means; tests/musicians/test_search_one_statement.py
+compares the two answers byte for byte over many searches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection
+
+from musicians.geo import DISTANCE_BAND_KM, distance_band_km
+from musicians.models import EARTH_RADIUS_KM, RATE_KIND_FIELDS, MusicianProfile
+from musicians.selectors import BOUNDARY_TOLERANCE_KM, READS_FIELDS, SEARCH_RESULT_CAP, card_details
+
+# Card columns in the order the statement returns them (after id).
+_COLUMNS = (
+    "stage_name", "headline", "photo", "city", "travel_radius_km", "records_remotely", "willing_to_tour",
+    "reads_notation", "reads_chords", "reads_nashville", "years_experience", "currency", "hourly_rate",
+    "session_rate", "day_rate", "live_rate", "rating_avg", "rating_count",
+)
+_DISTANCE = (
+    "({diameter} * ASIN(SQRT({least}(1.0, POWER(SIN((RADIANS(p.public_latitude) - RADIANS(%s)) / 2.0), 2) "
+    "+ COS(RADIANS(%s)) * COS(RADIANS(p.public_latitude)) "
+    "* POWER(SIN((RADIANS(p.public_longitude) - RADIANS(%s)) / 2.0), 2)))))"
+)
+_ORDER = {
+    "-rating": "c.rating_avg DESC NULLS LAST, c.rating_count DESC, c.id",
+    "rate": "c.rate_value ASC NULLS LAST, c.id",
+    "distance": "c.distance_band, c.id",
+    "experience": "c.years_experience DESC NULLS LAST, c.id",
+}
+_INSTRUMENTS_JSON = (
+    "(SELECT json_agg(json_build_array(i.slug, i.name, i.family, pi.is_primary, pi.skill_level) "
+    "ORDER BY pi.is_primary DESC, pi.position, pi.id) "
+    "FROM musicians_profileinstrument pi JOIN musicians_instrument i ON i.id = pi.instrument_id "
+    "WHERE pi.profile_id = c.id)"
+)
+_GENRES_JSON = (
+    "(SELECT json_agg(json_build_array(g.slug, g.name, pg.strength) ORDER BY pg.strength, pg.id) "
+    "FROM musicians_profilegenre pg JOIN musicians_genre g ON g.id = pg.genre_id WHERE pg.profile_id = c.id)"
+)
+_NAME = (
+    "(SELECT COALESCE(NULLIF(u.display_name, ''), u.full_name) FROM accounts_user u WHERE u.id = c.user_id)"
+)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """``total``: matches counted up to the cap + 1 (0 when the page is empty); ``cards``: the page."""
+
+    total: int
+    cards: list[dict]
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _like(word: str) -> str:
+    # As Django's ``contains`` lookup escapes it: the word is matched literally.
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_page(
+    *,
+    instrument_ids: Sequence[int] = (),
+    genre_ids: Sequence[int] = (),
+    available_from: datetime | None = None,
+    available_to: datetime | None = None,
+    max_rate: Decimal | None = None,
+    rate_kind: str = "hourly",
+    currency: str | None = None,
+    near: tuple[float, float] | None = None,
+    radius_km: float | None = None,
+    reads: Sequence[str] = (),
+    remote: bool = False,
+    q: str = "",
+    ordering: str = "-rating",
+    page: int = 1,
+    page_size: int = 20,
+    cap: int = SEARCH_RESULT_CAP,
+) -> SearchPage:
+    """One page of ``musician_search`` (same arguments and meaning) as API cards, in one statement.
+
+    Callers validate the input (the API's search serializer). One SQL statement on PostgreSQL,
+    three on SQLite (the card details separately).
+    """
+    postgres = connection.vendor == "postgresql"
+    ops = connection.ops
+    rate_field = RATE_KIND_FIELDS[rate_kind]
+    where = ["p.status = %s", "NOT EXISTS (SELECT 1 FROM accounts_user iu WHERE iu.id = p.user_id AND NOT iu.is_active)"]
+    params: list = [MusicianProfile.Status.APPROVED]
+    extra_select, extra_params = [], []
+    for instrument_id in dict.fromkeys(instrument_ids):
+        where.append("EXISTS (SELECT 1 FROM musicians_profileinstrument xi WHERE xi.profile_id = p.id "
+                     "AND xi.instrument_id = %s)")
+        params.append(instrument_id)
+    for genre_id in dict.fromkeys(genre_ids):
+        where.append("EXISTS (SELECT 1 FROM musicians_profilegenre xg WHERE xg.profile_id = p.id AND xg.genre_id = %s)")
+        params.append(genre_id)
+    window = available_from is not None and available_to is not None
+    if window:
+        lo, hi = ops.adapt_datetimefield_value(available_from), ops.adapt_datetimefield_value(available_to)
+        if postgres:  # written as the GiST index expression, or the planner would not use it
+            overlap = "tstzrange(b.starts_at, b.ends_at, '[)') && tstzrange(%s::timestamptz, %s::timestamptz, '[)')"
+            overlap_params = [lo, hi]
+        else:
+            overlap, overlap_params = "b.starts_at < %s AND b.ends_at > %s", [hi, lo]
+        busy = f"SELECT 1 FROM musicians_busyinterval b WHERE b.profile_id = p.id AND {overlap} AND b.source"  # noqa: S608 (fixed fragments; values are parameters)
+        where.append(f"NOT EXISTS ({busy} <> 'hold')")
+        params.extend(overlap_params)
+        extra_select.append(f"EXISTS ({busy} = 'hold') AS pencilled")
+        extra_params.extend(overlap_params)
+    if currency:
+        where.append("p.currency = %s")
+        params.append(currency)
+    if max_rate is not None:
+        where.append(f"p.{rate_field} <= %s")
+        params.append(ops.adapt_decimalfield_value(max_rate))
+    if near is not None:
+        lat, lng = float(near[0]), float(near[1])
+        distance = _DISTANCE.format(diameter=repr(2.0 * EARTH_RADIUS_KM), least="LEAST" if postgres else "MIN")
+        where.append("p.reach_lat_min <= %s AND p.reach_lat_max >= %s AND p.reach_lng_min <= %s "
+                     "AND p.reach_lng_max >= %s")
+        params.extend([lat, lat, lng, lng])
+        where.append(f"{distance} <= (p.travel_radius_km + %s)")
+        params.extend([lat, lat, lng, BOUNDARY_TOLERANCE_KM])
+        if radius_km is not None:
+            where.append(f"{distance} <= %s")
+            params.extend([lat, lat, lng, float(radius_km) + BOUNDARY_TOLERANCE_KM])
+        extra_select.append(f"{distance} AS distance_km")
+        extra_params.extend([lat, lat, lng])
+        if ordering == "distance":
+            extra_select.append(f"CEIL({distance} / %s) AS distance_band")
+            extra_params.extend([lat, lat, lng, DISTANCE_BAND_KM])
+    for skill in dict.fromkeys(reads):
+        where.append(f"p.{READS_FIELDS[skill]}")
+    if remote:
+        where.append("p.records_remotely")
+    for word in q.lower().split()[:8]:
+        where.append("p.search_text LIKE %s" + ("" if postgres else " ESCAPE '\\'"))
+        params.append(_like(word))
+    if ordering == "rate":
+        extra_select.append(f"p.{rate_field} AS rate_value")
+    order = _ORDER[ordering]
+    # The candidates' ORDER BY names the profile's own columns, so the rating index can be walked.
+    inner_order = {"rate": f"p.{rate_field} ASC NULLS LAST, p.id", "distance": "distance_band, p.id"}.get(
+        ordering, order.replace("c.", "p."))
+    extra = "".join(f", {column}" for column in extra_select)
+    # Only fixed fragments, column names from this module and integers are formatted in; values are parameters.
+    columns = ", ".join("p." + c for c in _COLUMNS)
+    conditions = " AND ".join(where)
+    candidates = (
+        f"SELECT p.id, p.user_id, {columns}{extra} FROM musicians_musicianprofile p "  # noqa: S608
+        f"WHERE {conditions} ORDER BY {inner_order} LIMIT {int(cap) + 1}"
+    )
+    details = f", {_NAME}, {_INSTRUMENTS_JSON}, {_GENRES_JSON}" if postgres else f", {_NAME}"
+    sql = (
+        f"SELECT c.*{details} FROM (SELECT cand.*, count(*) OVER () AS total FROM ({candidates}) cand "  # noqa: S608
+        f"ORDER BY {order.replace('c.', 'cand.')} LIMIT {int(page_size)} OFFSET {(int(page) - 1) * int(page_size)}"
+        f") c ORDER BY {order}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*extra_params, *params])
+        rows = cursor.fetchall()
+    if not rows:
+        return SearchPage(total=0, cards=[])
+    return SearchPage(total=rows[0][2 + len(_COLUMNS) + len(extra_select)],
+                      cards=_cards(rows, extra_select, rate_kind, postgres))
+
+
+def _photo_url(name: str) -> str | None:
+    return MusicianProfile._meta.get_field("photo").storage.url(name) if name else None
+
+
+def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, postgres: bool) -> list[dict]:
+    names = [column.rsplit(" AS ", 1)[1] for column in extra_select]
+    base = 2 + len(_COLUMNS)
+    pencilled_at = base + names.index("pencilled") if "pencilled" in names else None
+    distance_at = base + names.index("distance_km") if "distance_km" in names else None
+    name_at = base + len(names) + 1  # after "total"
+    details = None if postgres else card_details([row[0] for row in rows])
+    cards = []
+    for row in rows:
+        (pid, _user_id, stage_name, headline, photo, city, radius, remote, tour, notation, chords, nashville, years,
+         currency, hourly, session, day, live, rating_avg, rating_count) = row[:base]
+        rates = {"hourly": hourly, "session": session, "day": day, "live": live}
+        if postgres:
+            instruments = [
+                {"instrument": slug, "name": name, "family": family, "is_primary": primary, "skill_level": skill}
+                for slug, name, family, primary, skill in row[name_at + 1] or ()
+            ]
+            genres = [{"genre": slug, "name": name, "strength": strength} for slug, name, strength in row[name_at + 2] or ()]
+        else:
+            instruments, genres = details[pid]["instruments"], details[pid]["genres"]
+        distance = row[distance_at] if distance_at is not None else None
+        cards.append({
+            "id": pid,
+            "pencilled": bool(row[pencilled_at]) if pencilled_at is not None else False,
+            "display_name": stage_name or row[name_at] or "",
+            "headline": headline,
+            "photo_url": _photo_url(photo),
+            "city": city,
+            "distance_km": distance_band_km(distance),
+            "travel_radius_km": radius,
+            "records_remotely": bool(remote),
+            "willing_to_tour": bool(tour),
+            "reads": [skill for skill, flag in (("notation", notation), ("chords", chords), ("nashville", nashville))
+                      if flag],
+            "years_experience": years,
+            "instruments": instruments,
+            "genres": genres,
+            "currency": currency,
+            "rate_kind": rate_kind,
+            "rate": _money(rates[rate_kind]),
+            "hourly_rate": _money(hourly),
+            "session_rate": _money(session),
+            "day_rate": _money(day),
+            "live_rate": _money(live),
+            "rating_avg": _money(rating_avg),
+            "rating_count": rating_count,
+            "profile_url": f"/musicians/{pid}/",
+        })
+    return cards
+
+
+def page_count(total: int, page_size: int, cap: int = SEARCH_RESULT_CAP) -> int:
+    """Pages offered for ``total`` matches (counted up to cap + 1), as CappedPaginator counts them."""
+    if total > cap:
+        return -(-cap // page_size)
+    return max(1, math.ceil(total / page_size))
