@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "gigbook.core",
     "gigbook.accounts",
     "gigbook.notifications",
+    "gigbook.exchange",
     "musicians",
     "musicians.calendar_import",
     "bookings",

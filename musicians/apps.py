@@ -25,3 +25,8 @@ class MusiciansConfig(AppConfig):
                       models.Genre, user_model):
             post_save.connect(_stale, sender=model, dispatch_uid=f"musicians-search-cache-{model._meta.label}")
             post_delete.connect(_stale, sender=model, dispatch_uid=f"musicians-search-cache-del-{model._meta.label}")
+        # Converted rates on cached pages: a loaded file or an edited rate makes them stale.
+        from gigbook.exchange.signals import rates_changed
+
+        rates_changed.connect(lambda sender, **kwargs: cache.invalidate(), weak=False,
+                              dispatch_uid="musicians-search-cache-exchange-rates")

@@ -31,7 +31,13 @@ from django.db import connection
 
 from musicians.geo import DISTANCE_BAND_KM, distance_band_km
 from musicians.models import EARTH_RADIUS_KM, RATE_KIND_FIELDS, MusicianProfile
-from musicians.selectors import BOUNDARY_TOLERANCE_KM, READS_FIELDS, SEARCH_RESULT_CAP, card_details
+from musicians.selectors import (
+    BOUNDARY_TOLERANCE_KM,
+    READS_FIELDS,
+    SEARCH_RESULT_CAP,
+    card_details,
+    currency_factors,
+)
 
 # Card columns in the order the statement returns them (after id).
 _COLUMNS = (
@@ -133,11 +139,21 @@ def search_page(
         extra_select.append(f"EXISTS ({busy} = 'hold') AS pencilled")
         extra_params.extend(overlap_params)
     if currency:
-        where.append("p.currency = %s")
-        params.append(currency)
-    if max_rate is not None:
-        where.append(f"p.{rate_field} <= %s")
-        params.append(ops.adapt_decimalfield_value(max_rate))
+        # Converted in SQL with the rates in force today (one CASE of parameters, no join): the
+        # filter, the order and the card all use the same rounded amount.
+        factors = currency_factors(currency)
+        cases = " ".join("WHEN %s THEN %s" for _ in factors)
+        case_params = [value for code, factor in factors.items() for value in (code, factor)]
+        converted = f"ROUND(p.{rate_field} * CASE p.currency {cases} END, 2)"
+        known = f"p.currency IN ({', '.join(['%s'] * len(factors))})"
+        extra_select.append(f"{converted} AS converted_rate")
+        extra_params.extend(case_params)
+        extra_select.append(f"NOT {known} AS no_exchange_rate")
+        extra_params.extend(factors)
+        if max_rate is not None:
+            # A musician whose currency has no rate in force stays in (marked), never silently out.
+            where.append(f"p.{rate_field} IS NOT NULL AND (NOT {known} OR {converted} <= %s)")
+            params.extend([*factors, *case_params, ops.adapt_decimalfield_value(max_rate)])
     if near is not None:
         lat, lng = float(near[0]), float(near[1])
         distance = _DISTANCE.format(diameter=repr(2.0 * EARTH_RADIUS_KM), least="LEAST" if postgres else "MIN")
@@ -161,12 +177,14 @@ def search_page(
     for word in q.lower().split()[:8]:
         where.append("p.search_text LIKE %s" + ("" if postgres else " ESCAPE '\\'"))
         params.append(_like(word))
-    if ordering == "rate":
+    if ordering == "rate" and not currency:
         extra_select.append(f"p.{rate_field} AS rate_value")
     order = _ORDER[ordering]
     # The candidates' ORDER BY names the profile's own columns, so the rating index can be walked.
     inner_order = {"rate": f"p.{rate_field} ASC NULLS LAST, p.id", "distance": "distance_band, p.id"}.get(
         ordering, order.replace("c.", "p."))
+    if ordering == "rate" and currency:  # in the asked currency: amounts in different currencies do not compare
+        order, inner_order = "c.converted_rate ASC NULLS LAST, c.id", "converted_rate ASC NULLS LAST, p.id"
     extra = "".join(f", {column}" for column in extra_select)
     # Only fixed fragments, column names from this module and integers are formatted in; values are parameters.
     columns = ", ".join("p." + c for c in _COLUMNS)
@@ -187,24 +205,26 @@ def search_page(
     if not rows:
         return SearchPage(total=0, cards=[])
     return SearchPage(total=rows[0][2 + len(_COLUMNS) + len(extra_select)],
-                      cards=_cards(rows, extra_select, rate_kind, postgres))
+                      cards=_cards(rows, extra_select, rate_kind, currency, postgres))
 
 
 def _photo_url(name: str) -> str | None:
     return MusicianProfile._meta.get_field("photo").storage.url(name) if name else None
 
 
-def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, postgres: bool) -> list[dict]:
+def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, currency: str | None,
+           postgres: bool) -> list[dict]:
     names = [column.rsplit(" AS ", 1)[1] for column in extra_select]
     base = 2 + len(_COLUMNS)
     pencilled_at = base + names.index("pencilled") if "pencilled" in names else None
     distance_at = base + names.index("distance_km") if "distance_km" in names else None
+    converted_at = base + names.index("converted_rate") if "converted_rate" in names else None
     name_at = base + len(names) + 1  # after "total"
     details = None if postgres else card_details([row[0] for row in rows])
     cards = []
     for row in rows:
         (pid, _user_id, stage_name, headline, photo, city, radius, remote, tour, notation, chords, nashville, years,
-         currency, hourly, session, day, live, rating_avg, rating_count) = row[:base]
+         own_currency, hourly, session, day, live, rating_avg, rating_count) = row[:base]
         rates = {"hourly": hourly, "session": session, "day": day, "live": live}
         if postgres:
             instruments = [
@@ -231,7 +251,7 @@ def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, postgres:
             "years_experience": years,
             "instruments": instruments,
             "genres": genres,
-            "currency": currency,
+            "currency": own_currency,
             "rate_kind": rate_kind,
             "rate": _money(rates[rate_kind]),
             "hourly_rate": _money(hourly),
@@ -241,6 +261,9 @@ def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, postgres:
             "rating_avg": _money(rating_avg),
             "rating_count": rating_count,
             "profile_url": f"/musicians/{pid}/",
+            "converted_currency": currency or None,
+            "converted_rate": _money(row[converted_at]) if converted_at is not None else None,
+            "no_exchange_rate": bool(row[converted_at + 1]) if converted_at is not None else False,
         })
     return cards
 

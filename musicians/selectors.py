@@ -11,12 +11,26 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Ceil
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Ceil, Round
 from django.utils import timezone
 
 from gigbook.core import clock
 from gigbook.core.errors import NotFound
+from gigbook.exchange.selectors import conversion_factors
 from musicians.availability import weekly_occurrences
 from musicians.geo import DISTANCE_BAND_KM, public_point
 from musicians.models import (
@@ -87,6 +101,11 @@ def profile_plays_all(profile: MusicianProfile, instrument_ids: Iterable[int]) -
 def profile_rate_fits(profile: MusicianProfile, *, max_rate: Decimal, currency: str, rate_kind: str = "hourly") -> bool:
     rate = profile.rate_for(rate_kind)
     return profile.currency == currency and rate is not None and rate <= max_rate
+
+
+def currency_factors(currency: str) -> dict[str, Decimal]:
+    """Factors into ``currency`` for every currency with an exchange rate in force today."""
+    return conversion_factors(to=currency, on=clock.now().date())
 
 
 # --- Busy time ------------------------------------------------------------------------------
@@ -306,7 +325,12 @@ def musician_search(
     - ``genre_ids``: lists every one of them.
     - ``available_from``/``available_to``: no busy interval (block or accepted booking)
       overlaps the half-open window. Annotates ``pencilled``: a hold is on that time.
-    - ``max_rate`` (needs ``currency``): the ``rate_kind`` rate is set and <= max_rate.
+    - ``currency``: rates are compared and shown in it, converted with the exchange rates in force
+      today (gigbook.exchange). Annotates ``converted_rate`` (the ``rate_kind`` rate in
+      ``currency``, rounded to cents) and ``no_exchange_rate`` (the musician quotes in a currency
+      with no rate in force: listed, never filtered out, and ``converted_rate`` is None).
+    - ``max_rate`` (needs ``currency``): the ``rate_kind`` rate is set and, converted, <= max_rate
+      (musicians whose currency has no exchange rate stay in, marked ``no_exchange_rate``).
     - ``near``=(lat, lng): the venue is within the musician's travel radius, and within
       ``radius_km`` of their home if given. Annotates ``distance_km``.
     - ``reads``: "notation"/"chords"/"nashville", all required. ``remote``: records at home.
@@ -335,9 +359,16 @@ def musician_search(
         qs = qs.filter(~Exists(window.exclude(source=BusyInterval.Source.HOLD)))
         qs = qs.annotate(pencilled=Exists(window.filter(source=BusyInterval.Source.HOLD)))
     if currency:
-        qs = qs.filter(currency=currency)
-    if max_rate is not None:
-        qs = qs.filter(**{f"{rate_field}__lte": max_rate})
+        factors = currency_factors(currency)
+        factor = Case(*(When(currency=code, then=Value(value)) for code, value in factors.items()), default=None,
+                      output_field=DecimalField(max_digits=30, decimal_places=12))
+        qs = qs.annotate(
+            converted_rate=Round(F(rate_field) * factor, 2, output_field=DecimalField(max_digits=20, decimal_places=2)),
+            no_exchange_rate=ExpressionWrapper(~Q(currency__in=list(factors)), output_field=BooleanField()),
+        )
+        if max_rate is not None:
+            qs = qs.filter(Q(**{f"{rate_field}__isnull": False}),
+                           Q(no_exchange_rate=True) | Q(converted_rate__lte=max_rate))
     if near is not None:
         lat, lng = near
         # From the public point, never the home itself (see musicians.geo).
@@ -356,7 +387,8 @@ def musician_search(
         qs = qs.exclude(pk__in=exclude_profile_ids)
     qs = qs.annotate(rate_value=F(rate_field))
     if ordering == "rate":
-        qs = qs.order_by(F("rate_value").asc(nulls_last=True), "id")
+        # In the asked currency when there is one: amounts in different currencies do not compare.
+        qs = qs.order_by(F("converted_rate" if currency else "rate_value").asc(nulls_last=True), "id")
     elif ordering == "distance":
         # By the 5 km band shown, not the exact figure, so the order reveals no more than the cards.
         qs = qs.order_by(Ceil(F("distance_km") / DISTANCE_BAND_KM), "id")

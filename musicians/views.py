@@ -124,6 +124,7 @@ def search_page(request):
         "searched": searched,
         "page": page,
         "rate_kind": rate_kind,
+        "search_currency": params.validated_data.get("currency") if valid else None,
         "rate_kind_label": dict(RATE_KIND_LABELS)[rate_kind],
         "query_without_page": keep.urlencode(),
         "instrument_groups": groups,

@@ -39,10 +39,15 @@ def _clear_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate-limit counters and the clock override live in Redis; start every test clean."""
+    """Rate-limit counters and the clock override live in Redis; start every test clean (and
+    without the exchange rates in force that an earlier test's rolled-back rows left in memory)."""
+    from gigbook.exchange.selectors import clear_cache
+
     _clear_cache()
+    clear_cache()
     yield
     _clear_cache()
+    clear_cache()
 
 
 # Data migrations that seed reference data (instruments, genres, the Moderators group). A

@@ -492,7 +492,7 @@ class SearchParamsSerializer(serializers.Serializer):
             if attrs["currency"] not in CURRENCIES:
                 errors["currency"] = ["Choose a currency from the list, e.g. GBP."]
         if "max_rate" in attrs and "currency" not in attrs:
-            errors["currency"] = ["Choose the currency of the maximum rate (rates are not converted)."]
+            errors["currency"] = ["Choose the currency of the maximum rate (rates in other currencies are converted)."]
         if "near" in attrs:
             try:
                 lat_text, lng_text = attrs["near"].split(",")
@@ -563,17 +563,27 @@ class MusicianCardSerializer(serializers.Serializer):
                   "offer may still take it). Always false without a window.")
     calendar_out_of_date = serializers.BooleanField(
         help_text="The musician imports a calendar that has not synced for a day: their free time may be wrong.")
+    converted_currency = serializers.CharField(
+        allow_null=True, help_text="The currency asked for (`currency`), in which `converted_rate` is given.")
+    converted_rate = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True,
+        help_text="`rate` converted into `converted_currency` with the exchange rate in force today, to the cent; "
+                  "null without a `currency`, without that kind of rate, or when `no_exchange_rate`.")
+    no_exchange_rate = serializers.BooleanField(
+        help_text="A currency was asked for and none is in force for the musician's own: the card is listed "
+                  "(never left out by `max_rate`), with its rate in its own currency only.")
 
     def to_representation(self, profile):
         details = self.context.get("details", {}).get(profile.pk)
-        return musician_card(profile, self.context.get("rate_kind", "hourly"), details)
+        return musician_card(profile, self.context.get("rate_kind", "hourly"), details, self.context.get("currency"))
 
 
 def _money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None = None) -> dict:
+def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None = None,
+                  currency: str | None = None) -> dict:
     """A result card; ``details`` from selectors.card_details, else the prefetched relations."""
     distance = getattr(profile, "distance_km", None)
     if details is None:
@@ -614,4 +624,7 @@ def musician_card(profile: MusicianProfile, rate_kind: str, details: dict | None
         "rating_avg": _money(profile.rating_avg),
         "rating_count": profile.rating_count,
         "profile_url": f"/musicians/{profile.pk}/",
+        "converted_currency": currency or None,
+        "converted_rate": _money(getattr(profile, "converted_rate", None)),
+        "no_exchange_rate": bool(getattr(profile, "no_exchange_rate", False)),
     }

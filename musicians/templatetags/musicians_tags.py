@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
@@ -15,6 +15,30 @@ def money(amount, currency: str = "") -> str:
     value = f"{Decimal(str(amount)):,.2f}"
     symbol = SYMBOLS.get(currency)
     return f"{symbol}{value}" if symbol else f"{currency} {value}".strip()
+
+
+def _short(amount, currency: str, *, whole: bool) -> str:
+    """``£95`` / ``€110.50``: whole units when asked or when there are no cents."""
+    value = Decimal(str(amount))
+    if whole or value == value.to_integral_value():
+        text = f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+    else:
+        text = f"{value:,.2f}"
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{currency} {text}"
+
+
+@register.simple_tag
+def rate_text(amount, currency: str, converted=None, target: str | None = None, no_rate: bool = False) -> str:
+    """A rate as a result card shows it in the searched currency: ``≈ £95 (€110)``; in its own
+    currency when that is the one searched; with "no exchange rate" when none is in force."""
+    if amount is None:
+        return ""
+    if not target or target == currency:
+        return money(amount, currency)
+    if no_rate or converted is None:
+        return f"{money(amount, currency)} (no exchange rate to {target})"
+    return f"≈ {_short(converted, target, whole=True)} ({_short(amount, currency, whole=False)})"
 
 
 @register.filter

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from musicians.models import MusicianProfile
-from musicians.selectors import instrument_slugs
+from musicians.selectors import currency_factors, genre_slugs, instrument_slugs
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,8 @@ def test_search_page_query_count_does_not_grow_with_page_size(api_client, make_p
     for _ in range(25):
         make_profile(instruments=("tenor-sax", "flute", "clarinet"), genres=("jazz", "funk"))
     instrument_slugs.lookup(["tenor-sax"])
+    genre_slugs.lookup(["jazz"])
+    currency_factors("GBP")  # the exchange rates in force are kept per process (gigbook.exchange.selectors)
     params = {"instrument": "tenor-sax", "genre": "jazz", "page_size": page_size, "near": "51.5,-0.12",
               "max_rate": "100", "currency": "GBP", "available_from": "2030-01-01T10:00Z",
               "available_to": "2030-01-01T13:00Z"}

@@ -55,7 +55,6 @@ def test_genre_filter(api_client, make_profile):
 def test_max_rate_compares_the_chosen_rate_kind_in_the_given_currency(api_client, make_profile):
     cheap_hour = make_profile(hourly_rate=Decimal("40"), session_rate=Decimal("300"))
     dear_hour = make_profile(hourly_rate=Decimal("90"), session_rate=Decimal("200"))
-    euro = make_profile(currency="EUR", hourly_rate=Decimal("10"))
     no_session = make_profile(hourly_rate=Decimal("30"), session_rate=None)
     assert set(ids(api_client.get(SEARCH, {"max_rate": "50", "currency": "GBP"}))) == {cheap_hour.pk, no_session.pk}
     # Boundary is inclusive.
@@ -65,13 +64,17 @@ def test_max_rate_compares_the_chosen_rate_kind_in_the_given_currency(api_client
     session = api_client.get(SEARCH, {"max_rate": "250", "currency": "GBP", "rate_kind": "session"})
     assert ids(session) == [dear_hour.pk]
     assert session.json()["results"][0]["rate"] == "200.00"
-    assert ids(api_client.get(SEARCH, {"max_rate": "20", "currency": "EUR"})) == [euro.pk]
+    assert session.json()["results"][0]["converted_rate"] == "200.00"
 
 
-def test_currency_alone_filters_by_quoted_currency(api_client, make_profile):
-    make_profile()
-    usd = make_profile(currency="USD")
-    assert ids(api_client.get(SEARCH, {"currency": "USD"})) == [usd.pk]
+def test_without_an_exchange_rate_other_currencies_are_listed_and_marked_not_dropped(api_client, make_profile):
+    pound = make_profile(hourly_rate=Decimal("40"))
+    euro = make_profile(currency="EUR", hourly_rate=Decimal("500"))
+    body = api_client.get(SEARCH, {"max_rate": "50", "currency": "GBP"}).json()
+    cards = {card["id"]: card for card in body["results"]}
+    assert set(cards) == {pound.pk, euro.pk}
+    assert (cards[euro.pk]["no_exchange_rate"], cards[euro.pk]["converted_rate"]) == (True, None)
+    assert (cards[pound.pk]["no_exchange_rate"], cards[pound.pk]["converted_rate"]) == (False, "40.00")
 
 
 def test_travel_radius_must_reach_the_venue(api_client, make_profile):

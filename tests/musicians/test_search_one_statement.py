@@ -49,7 +49,8 @@ def reference_body(query: dict) -> tuple[int, bytes]:
     except NotFound:
         return 404, b""
     details = selectors.card_details([profile.pk for profile in page])
-    cards = MusicianCardSerializer(page, many=True, context={"rate_kind": kwargs["rate_kind"], "details": details})
+    cards = MusicianCardSerializer(page, many=True, context={"rate_kind": kwargs["rate_kind"], "details": details,
+                                                                 "currency": kwargs["currency"]})
     return 200, JSONRenderer().render(paginator.get_paginated_response(cards.data).data)
 
 
