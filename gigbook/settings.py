@@ -497,6 +497,7 @@ LOGGING = {
 DEMO_SEEDERS = [
     "gigbook.accounts.demo.seed",
     "gigbook.notifications.demo.seed",
+    "gigbook.exchange.demo.seed",
     "musicians.demo.seed",
     "musicians.calendar_import.demo.seed",
     "bookings.demo.seed",

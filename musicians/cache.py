@@ -66,14 +66,11 @@ def lookup_and_count(key: str | None, counter: str, window: int) -> tuple[bytes 
         return page, version, count
     backend = caches["default"]
     counter_key = backend.make_and_validate_key(counter)
+    if key is None:  # page cache off: the throttle only
+        return None, None, client.pipeline(transaction=False).incr(counter_key).expire(counter_key, window).execute()[0]
     pipe = client.pipeline(transaction=False).get(backend.make_and_validate_key(VERSION_KEY))
-    if key is not None:
-        pipe.get(backend.make_and_validate_key(key))
-    pipe.incr(counter_key).expire(counter_key, window)
-    results = pipe.execute()
-    if key is None:
-        return None, None, results[1]
-    raw_version, entry, count = results[0], results[1], results[2]
+    pipe.get(backend.make_and_validate_key(key))
+    raw_version, entry, count, _ = pipe.incr(counter_key).expire(counter_key, window).execute()
     version = int(raw_version) if raw_version is not None else _initial_version()
     if entry is not None:
         stored_version, _, body = entry.partition(b"\n")

@@ -6,9 +6,9 @@ on 100,000 profiles (bench/README.md), the ORM version ran the same plan twice (
 then the page), spent about a third of a request building and compiling the two queries, and two
 more statements fetched the instruments and genres of the page. Here:
 
-- the matches are ordered and capped at ``SEARCH_RESULT_CAP + 1`` once; ``count(*) OVER ()`` over
-  those capped candidates is the count, and the page is cut from them (pages never go past the
-  cap, so the page is the same as when counted separately);
+- the matches are capped at ``SEARCH_RESULT_CAP + 1`` once, unordered; counting those capped
+  candidates is the count, and when there are no more than the cap the page is cut from them;
+  past the cap the page is found by walking the result order, as before, in the same statement;
 - the account name, instruments and genres of the page's rows are scalar subqueries of the outer
   query, evaluated for the page's rows only (on PostgreSQL; SQLite, the demo, reads them with
   ``selectors.card_details``);
@@ -189,18 +189,28 @@ def search_page(
     # Only fixed fragments, column names from this module and integers are formatted in; values are parameters.
     columns = ", ".join("p." + c for c in _COLUMNS)
     conditions = " AND ".join(where)
-    candidates = (
-        f"SELECT p.id, p.user_id, {columns}{extra} FROM musicians_musicianprofile p "  # noqa: S608
-        f"WHERE {conditions} ORDER BY {inner_order} LIMIT {int(cap) + 1}"
-    )
+    matches = f"SELECT p.id, p.user_id, {columns}{extra} FROM musicians_musicianprofile p WHERE {conditions}"  # noqa: S608
+    offset = (int(page) - 1) * int(page_size)
+    limits = f"LIMIT {int(page_size)} OFFSET {offset}"
+    # As the capped paginator slices: never past the (cap + 1)-th match.
+    broad_limits = f"LIMIT {max(0, min(int(page_size), int(cap) + 1 - offset))} OFFSET {offset}"
     details = f", {_NAME}, {_INSTRUMENTS_JSON}, {_GENRES_JSON}" if postgres else f", {_NAME}"
+    # ``cand``: any cap + 1 matches, unordered (the planner may start from the most selective index
+    # and stop early); their number is the count. When it is within the cap, cand holds every match
+    # and the page is sorted out of it. Past the cap (a broad search), the page is walked in result
+    # order over all matches instead (the rating index, stopping after the page), by the second
+    # branch; PostgreSQL evaluates each branch's count test once and skips the branch not taken.
     sql = (
-        f"SELECT c.*{details} FROM (SELECT cand.*, count(*) OVER () AS total FROM ({candidates}) cand "  # noqa: S608
-        f"ORDER BY {order.replace('c.', 'cand.')} LIMIT {int(page_size)} OFFSET {(int(page) - 1) * int(page_size)}"
-        f") c ORDER BY {order}"
+        f"WITH cand AS MATERIALIZED ({matches} LIMIT {int(cap) + 1}), total AS (SELECT count(*) AS n FROM cand) "  # noqa: S608
+        f"SELECT c.*, (SELECT n FROM total) AS total{details} FROM ("
+        f"SELECT * FROM (SELECT * FROM cand WHERE (SELECT n FROM total) <= {int(cap)} "
+        f"ORDER BY {order.replace('c.', '')} {limits}) small "
+        f"UNION ALL SELECT * FROM ({matches} AND (SELECT n FROM total) > {int(cap)} ORDER BY {inner_order} {broad_limits}) "
+        f"broad) c ORDER BY {order}"
     )
+    params = [*extra_params, *params, *extra_params, *params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*extra_params, *params])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return SearchPage(total=0, cards=[])

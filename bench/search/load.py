@@ -135,11 +135,16 @@ def run(args) -> None:
     bodies = {name: json.loads(body) for name, body in raw_bytes.items()}
     for body in bodies.values():  # only the links may differ (each names its own host and path)
         body.pop("next", None)
-    if len({json.dumps(body, sort_keys=True) for body in bodies.values()}) != 1:
-        raise SystemExit("The answers differ; the endpoint, today's endpoint and the hand-written view must agree.")
-    sample = bodies["hand-written view"]
+    ours = {json.dumps(body, sort_keys=True) for name, body in bodies.items() if not name.startswith("today")}
+    if len(ours) != 1:
+        raise SystemExit("The answers differ; the endpoint (cache on and off) and the hand-written view must agree.")
+    sample, today = bodies["hand-written view"], bodies["today: api, cache off"]
     print(f"combined search first page: {sample['count']} matches, {len(sample['results'])} cards, "
-          f"{len(raw_bytes['api, cache off'])} bytes; the same JSON from all five")
+          f"{len(raw_bytes['api, cache off'])} bytes; the same JSON from the endpoint and the hand-written view")
+    # Since issue 11 the max rate converts other currencies (EUR, USD here) instead of leaving them out,
+    # so today's endpoint finds fewer: the same page size, less conversion work.
+    print(f"today's endpoint: {today['count']} matches (quoting in GBP only), {len(raw_bytes['today: api, cache off'])} "
+          f"bytes")
     print(f"gunicorn: {args.workers} sync workers per server; wrk: 1 thread, {args.connections} connections, "
           f"{args.seconds}s per URL x {args.rounds} interleaved rounds; baseline {args.baseline}; "
           f"{os.cpu_count()} cores")
