@@ -9,7 +9,7 @@ more statements fetched the instruments and genres of the page. Here:
 - the matches are capped at ``SEARCH_RESULT_CAP + 1`` once, unordered; counting those capped
   candidates is the count, and when there are no more than the cap the page is cut from them;
   past the cap the page is found by walking the result order, as before, in the same statement;
-- the account name, instruments and genres of the page's rows are scalar subqueries of the outer
+- the account name, instruments, genres and calendar state of the page's rows are subqueries of the outer
   query, evaluated for the page's rows only (on PostgreSQL; SQLite, the demo, reads them with
   ``selectors.card_details``);
 - the SQL is assembled from fixed fragments (no ORM), values always travel as parameters;
@@ -29,6 +29,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from musicians.calendar_import.models import ImportedCalendar
+from musicians.calendar_import.selectors import stale_before
 from musicians.geo import DISTANCE_BAND_KM, distance_band_km
 from musicians.models import EARTH_RADIUS_KM, RATE_KIND_FIELDS, MusicianProfile
 from musicians.selectors import (
@@ -65,6 +67,11 @@ _INSTRUMENTS_JSON = (
 _GENRES_JSON = (
     "(SELECT json_agg(json_build_array(g.slug, g.name, pg.strength) ORDER BY pg.strength, pg.id) "
     "FROM musicians_profilegenre pg JOIN musicians_genre g ON g.id = pg.genre_id WHERE pg.profile_id = c.id)"
+)
+# The musician imports a calendar that has not synced for too long (musicians.calendar_import).
+_STALE_CALENDAR = (
+    f"EXISTS (SELECT 1 FROM {ImportedCalendar._meta.db_table} ic WHERE ic.profile_id = c.id "  # noqa: S608
+    "AND COALESCE(ic.last_success_at, ic.created_at) < %s) AS calendar_out_of_date"
 )
 _NAME = (
     "(SELECT COALESCE(NULLIF(u.display_name, ''), u.full_name) FROM accounts_user u WHERE u.id = c.user_id)"
@@ -202,13 +209,13 @@ def search_page(
     # branch; PostgreSQL evaluates each branch's count test once and skips the branch not taken.
     sql = (
         f"WITH cand AS MATERIALIZED ({matches} LIMIT {int(cap) + 1}), total AS (SELECT count(*) AS n FROM cand) "  # noqa: S608
-        f"SELECT c.*, (SELECT n FROM total) AS total{details} FROM ("
+        f"SELECT c.*, (SELECT n FROM total) AS total, {_STALE_CALENDAR}{details} FROM ("
         f"SELECT * FROM (SELECT * FROM cand WHERE (SELECT n FROM total) <= {int(cap)} "
         f"ORDER BY {order.replace('c.', '')} {limits}) small "
         f"UNION ALL SELECT * FROM ({matches} AND (SELECT n FROM total) > {int(cap)} ORDER BY {inner_order} {broad_limits}) "
         f"broad) c ORDER BY {order}"
     )
-    params = [*extra_params, *params, *extra_params, *params]
+    params = [*extra_params, *params, ops.adapt_datetimefield_value(stale_before()), *extra_params, *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -229,7 +236,8 @@ def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, currency:
     pencilled_at = base + names.index("pencilled") if "pencilled" in names else None
     distance_at = base + names.index("distance_km") if "distance_km" in names else None
     converted_at = base + names.index("converted_rate") if "converted_rate" in names else None
-    name_at = base + len(names) + 1  # after "total"
+    stale_at = base + len(names) + 1  # after "total"
+    name_at = stale_at + 1
     details = None if postgres else card_details([row[0] for row in rows])
     cards = []
     for row in rows:
@@ -248,6 +256,7 @@ def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, currency:
         cards.append({
             "id": pid,
             "pencilled": bool(row[pencilled_at]) if pencilled_at is not None else False,
+            "calendar_out_of_date": bool(row[stale_at]),
             "display_name": stage_name or row[name_at] or "",
             "headline": headline,
             "photo_url": _photo_url(photo),

@@ -23,6 +23,8 @@ from musicians import selectors, services
 from musicians.api.pagination import SearchPagination
 from musicians.api.serializers import MusicianCardSerializer, SearchParamsSerializer
 from musicians.api.views import CARD_COLUMNS
+from musicians.calendar_import import selectors as calendar_selectors
+from musicians.calendar_import.models import ImportedCalendar
 from musicians.selectors import genre_slugs, instrument_slugs
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +51,8 @@ def reference_body(query: dict) -> tuple[int, bytes]:
     except NotFound:
         return 404, b""
     details = selectors.card_details([profile.pk for profile in page])
+    for pid in calendar_selectors.stale_profile_ids(details):  # as the endpoint did (issue 11 item 7)
+        details[pid]["calendar_out_of_date"] = True
     cards = MusicianCardSerializer(page, many=True, context={"rate_kind": kwargs["rate_kind"], "details": details,
                                                                  "currency": kwargs["currency"]})
     return 200, JSONRenderer().render(paginator.get_paginated_response(cards.data).data)
@@ -81,6 +85,11 @@ def directory(make_user, make_profile, frozen_clock):
             photo=f"profiles/p{n}.jpg" if n % 5 == 1 else "",
             headline=f"Session player {n}", bio="Nashville sessions" if n % 7 == 0 else "Studio work",
         )
+        if n % 4 == 3:  # an imported calendar, out of date for every other one
+            synced = NOW - (timedelta(days=3) if n % 8 == 3 else timedelta(hours=1))
+            ImportedCalendar.objects.create(profile=profile, url_encrypted="-", url_hint="calendar.example",
+                                            created_at=NOW - timedelta(days=30), next_due_at=NOW,
+                                            last_success_at=synced)
         if n % 9 == 0:
             start = NOW + timedelta(days=9, hours=9)
             services.busy_interval_add(profile=profile, starts_at=start, ends_at=start + timedelta(hours=4),
@@ -128,6 +137,8 @@ def test_one_statement_answers_byte_for_byte_what_the_orm_search_answered(api_cl
         compared += 1
     assert compared == len(queries) > 300
     assert nonempty > 150  # the searches find people, not only empty pages
+    flags = {card["calendar_out_of_date"] for card in api_client.get(SEARCH, {"page_size": "100"}).json()["results"]}
+    assert flags == {True, False}
 
 
 def test_the_cap_cuts_the_count_and_the_pages_as_before(api_client, directory, settings, monkeypatch):
