@@ -35,6 +35,7 @@ ROOT = HERE.parents[1]
 # ``--code DIR``: measure the application in DIR (a baseline tree) instead of this one.
 CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
 sys.path[:0] = [str(CODE), str(HERE)]
+os.chdir(CODE)
 DB_NAME = "gigbook_bench_holds"
 os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
@@ -139,7 +140,8 @@ def main() -> None:
     assert notifications == 3 * due, notifications
     print(f"messages: {notifications:,} notifications, {Delivery.objects.count():,} email deliveries queued "
           f"(one per party and event); pencils left: {BusyInterval.objects.filter(source='hold').count():,}")
-    print("RESULT " + json.dumps({"sweep_s": elapsed, "expired": counts["expired"], "load": os.getloadavg()[0]}))
+    print("RESULT " + json.dumps({"sweep_s": elapsed, "expired": counts["expired"], "load": os.getloadavg()[0],
+                                    "code": str(Path(sys.modules["bookings"].__file__).parents[1])}))
     celery_app.control.purge()
 
 
@@ -157,6 +159,7 @@ def side_by_side(args) -> None:
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
             times[side].append(result["sweep_s"])
+            assert result["code"] == str(roots[side]), (result["code"], roots[side])
             print(f"[{side}] sweep of {result['expired']:,} due holds: {result['sweep_s']:.2f} s "
                   f"(load average {load()})", flush=True)
     old, new = median(times["baseline"]), median(times["new"])

@@ -23,6 +23,7 @@ Figures are printed, not asserted: compare runs on the same machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -39,6 +40,10 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+# ``--code DIR``: run the application (web request and workers) from DIR, e.g. a baseline tree.
+if "--code" in sys.argv:
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1])
+    os.chdir(ROOT)
 sys.path[:0] = [str(ROOT), str(HERE)]
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
 
@@ -250,7 +255,13 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=100000)
     parser.add_argument("--keep-data", action="store_true", help="reuse the database of a previous run")
     parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker (two workers)")
+    parser.add_argument("--code", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", help="git ref (same migrations) to measure side by side with this tree")
+    parser.add_argument("--reps", type=int, default=2, help="broadcasts per side with --baseline")
     args = parser.parse_args()
+    if args.baseline:
+        side_by_side(args)
+        return
 
     if args.keep_data:
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True,
@@ -303,7 +314,38 @@ def main() -> None:
     print(f"  written: {texts} text messages, {emails} email files (the file backend appends messages sent in the same"
           " second to one file)")
     print(f"  load average (1/5/15 min) at the end: {load_average()}")
+    print("RESULT " + json.dumps({"code": str(ROOT), "response": result["response"], "outbox": result["outbox"],
+                                  "delivered": result["delivered"], "invited": result["invited"],
+                                  "matching_ms": statistics.median(warm)}))
     shutil.rmtree(work, ignore_errors=True)
+
+
+def side_by_side(args) -> None:
+    """Alternate whole broadcasts between this tree and a baseline commit on the same 100,000 profiles."""
+    sys.path.insert(0, str(HERE.parents[1] / "bench"))
+    from sidebyside import baseline_tree, load, median
+
+    roots = {"baseline": baseline_tree(args.baseline), "new": HERE.parents[1]}
+    runs: dict[str, list[dict]] = {side: [] for side in roots}
+    print(f"load average at the start: {load()}", flush=True)
+    first = True
+    for rep in range(args.reps):
+        for side in (["baseline", "new"] if rep % 2 == 0 else ["new", "baseline"]):
+            command = [sys.executable, __file__, "--code", str(roots[side]), "--profiles", str(args.profiles),
+                       "--concurrency", str(args.concurrency)] + ([] if first and not args.keep_data else ["--keep-data"])
+            first = False
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+            assert result["code"] == str(roots[side]), result
+            runs[side].append(result)
+            print(f"[{side}] {result['invited']} offers: POST {result['response'] * 1000:.0f} ms, outbox "
+                  f"{result['outbox']} s, all {2 * result['invited']} deliveries sent after {result['delivered']} s "
+                  f"(load average {load()})", flush=True)
+    for key in ("response", "outbox", "delivered"):
+        old = median([r[key] for r in runs["baseline"] if r[key] is not None])
+        new = median([r[key] for r in runs["new"] if r[key] is not None])
+        print(f"median {key}: baseline {old:.2f} s, new {new:.2f} s, new / baseline {new / old:.2f}")
+    print(f"load average at the end: {load()}")
 
 
 if __name__ == "__main__":
