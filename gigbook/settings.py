@@ -490,7 +490,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # WeasyPrint logs every rendering step at INFO.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
+                "fontTools": {"level": "WARNING"},
+                # urllib3 logs each request's path at DEBUG; an imported calendar's path is its secret.
+                "urllib3.connectionpool": {"level": "WARNING"}},
 }
 
 # Demo seeders, run in order by `manage.py seed_demo`; each later capability appends its own.

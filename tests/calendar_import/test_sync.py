@@ -250,3 +250,16 @@ def test_adding_a_calendar_syncs_it_through_the_task_after_commit(feeds, now, mu
     calendar = services.calendar_add(profile=profile, url=feeds.url("/icloud.ics"))
     calendar.refresh_from_db()
     assert calendar.last_success_at == now and calendar.busy_count == 4
+
+
+def test_the_address_never_reaches_the_logs(feeds, now, profile, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    add_and_sync(profile, feeds.url("/google.ics"))
+    feeds.broken["/google.ics"] = "500"
+    calendar = ImportedCalendar.objects.get()
+    ImportedCalendar.objects.filter(pk=calendar.pk).update(last_changed_at=None)  # an unconditional fetch
+    services.calendar_sync(calendar_id=calendar.pk)
+    assert f"calendar {calendar.pk} sync failed" in caplog.text
+    assert "google.ics" not in caplog.text and f"127.0.0.1:{feeds.port}" not in caplog.text
