@@ -124,7 +124,9 @@ def start_server(code_root: Path, port: int, workers: int, threads: int) -> subp
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "gigbook.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--chdir", str(code_root), "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-         "--log-level", "warning"],
+         # A saturated shared machine can stall a worker's heartbeat past the default 30 s; a timeout
+         # kill shows up as connection resets, not as the code's answer.
+         "--timeout", "120", "--log-level", "warning"],
         cwd=code_root, env=env, start_new_session=True,
     )
     import requests
