@@ -60,8 +60,9 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, str]:
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    distribution = out.split("Latency Distribution", 1)[-1]  # not the thread-stats table's "+/- Stdev" column
+    p50 = re.search(r"50%\s+(\S+)", distribution).group(1)
+    p99 = re.search(r"99%\s+(\S+)", distribution).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} error responses\n{out}")
