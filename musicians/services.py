@@ -534,7 +534,7 @@ def _validate_scalars(profile: MusicianProfile, changes: dict[str, Any], errors:
         known = dict(language_choices())
         bad = [code for code in changes["languages"] if code not in known]
         if bad:
-            errors["languages"] = [f"Unknown language: {', '.join(bad)}. Choose languages from the list."]
+            errors["languages"] = ["Choose languages from the list."]
         changes["languages"] = list(dict.fromkeys(changes["languages"]))
     lat = changes.get("latitude", profile.latitude)
     lng = changes.get("longitude", profile.longitude)

@@ -22,8 +22,11 @@ from musicians import selectors as musician_selectors
 NO_CEILING = Decimal("999999999")
 
 
-def _players(count: int) -> str:
-    return f"{count} player{'s' if count != 1 else ''}"
+def _players(count: int, singular: str = "", plural: str = "") -> str:
+    """'1 player is', '3 players are' (the verb agrees)."""
+    noun = f"{count} player{'s' if count != 1 else ''}"
+    verb = singular if count == 1 else plural
+    return f"{noun} {verb}" if verb else noun
 
 
 def widen_options(*, slot: matching.Slot, now: datetime, exclude_musician_ids=()) -> list[dict]:
@@ -44,14 +47,14 @@ def widen_options(*, slot: matching.Slot, now: datetime, exclude_musician_ids=()
     other_currencies = (plays.exclude(currency=slot.currency).values("currency").annotate(n=Count("id"))
                         .order_by("-n", "currency")[:1])
     for row in other_currencies:
-        options.append({"text": f"{_players(row['n'])} publish their rates in {row['currency']}: offer in "
+        options.append({"text": f"{_players(row['n'], 'publishes', 'publish')} their rates in {row['currency']}: offer in "
                                 f"{row['currency']}.", "field": "currency", "value": row["currency"], "count": row["n"]})
     same_money = plays.filter(currency=slot.currency)
     busy = same_money.count() - musician_selectors.musician_search(
         instrument_ids=[slot.instrument.pk], available_from=slot.starts_at, available_to=slot.ends_at,
         currency=slot.currency).exclude(user_id=slot.producer_id).count()
     if busy > 0:
-        options.append({"text": f"{_players(busy)} are busy at that time: try another time or day.",
+        options.append({"text": f"{_players(busy, 'is', 'are')} busy at that time: try another time or day.",
                         "field": None, "value": None, "count": busy})
     if not slot.remote and slot.venue_point is not None:
         free = musician_selectors.musician_search(
@@ -61,9 +64,9 @@ def widen_options(*, slot: matching.Slot, now: datetime, exclude_musician_ids=()
             instrument_ids=[slot.instrument.pk], near=slot.venue_point).values("pk")).count()
         if too_far > 0:
             remote = free.filter(records_remotely=True).count()
-            text = f"{_players(too_far)} are free but do not travel as far as this venue"
+            text = f"{_players(too_far, 'is free but does', 'are free but do')} not travel as far as this venue"
             if remote:
-                options.append({"text": f"{text}; {_players(remote)} record at home: make it a remote recording.",
+                options.append({"text": f"{text}; {_players(remote, 'records', 'record')} at home: make it a remote recording.",
                                 "field": "kind", "value": Booking.Kind.REMOTE_RECORDING, "count": remote})
             else:
                 options.append({"text": f"{text}: choose a venue nearer to them.", "field": "venue", "value": None,

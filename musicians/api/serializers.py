@@ -238,9 +238,9 @@ class _SlugRefField(serializers.SlugRelatedField):
     }
 
     def __init__(self, **kwargs):
-        # "Unknown instrument “x”", not the column's name.
+        # "Choose an instrument from the list": no column name, and no echo of what was typed.
         noun = kwargs["queryset"].model._meta.verbose_name
-        kwargs.setdefault("error_messages", {"does_not_exist": f"Unknown {noun} “{{value}}”."})
+        kwargs.setdefault("error_messages", {"does_not_exist": f"Choose {'an' if noun[0] in 'aeiou' else 'a'} {noun} from the list."})
         super().__init__(slug_field="slug", **kwargs)
 
     def to_internal_value(self, data):
@@ -446,13 +446,13 @@ class SearchParamsSerializer(serializers.Serializer):
     def validate_instrument(self, value):
         _, missing = instrument_slugs.lookup(value)
         if missing:
-            raise serializers.ValidationError([f"Unknown instrument “{slug}”." for slug in missing])
+            raise serializers.ValidationError(["Choose instruments from the list."])
         return value
 
     def validate_genre(self, value):
         _, missing = genre_slugs.lookup(value)
         if missing:
-            raise serializers.ValidationError([f"Unknown genre “{slug}”." for slug in missing])
+            raise serializers.ValidationError(["Choose genres from the list."])
         return value
 
     def to_internal_value(self, data):

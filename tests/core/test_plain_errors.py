@@ -300,3 +300,33 @@ def test_short_notice_shape_and_window_problems_come_in_one_answer(producer_api,
     errors = client.post("/api/gig-requests/preview/", body, format="json").json()["errors"]
     assert set(errors) == {"rate", "time_box_minutes", "ends_at"}, errors
     assert errors["ends_at"] == ["The end must be after the start."]
+
+
+MUSICIAN_BAD = {
+    "profile": ("patch", "/api/me/profile/", {
+        "hourly_rate": "a lot", "travel_radius_km": -5, "currency": "pounds", "languages": ["xx_YY"],
+        "instruments": [{"instrument": "kazoo_pro", "skill_level": "god"}], "latitude": 100,
+    }),
+    "availability": ("post", "/api/me/unavailability/", {
+        "kind": "sometimes", "starts_at": "last tuesday", "weekday": 9, "start_time": "25:99", "note": "x" * 300,
+    }),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", sorted(MUSICIAN_BAD))
+def test_bad_musician_forms_answer_every_field_at_once_in_plain_words(musician, form):
+    from rest_framework.test import APIClient
+
+    from tests.bookings.factories import make_profile
+
+    make_profile(musician)
+    client = APIClient()
+    client.force_authenticate(musician)
+    method, url, payload = MUSICIAN_BAD[form]
+    response = getattr(client, method)(url, payload, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert len(set(errors) & set(payload)) >= 4, errors
+    bad = [f"{t!r}: {', '.join(problems(t, FIELD_NAMES))}" for t in _texts(response.json()) if problems(t, FIELD_NAMES)]
+    assert not bad, "\n".join(bad)

@@ -65,7 +65,7 @@ def _validate(
         for chair, slug in zip(raw_chairs, slugs, strict=True):
             count = chair.get("count", 1)
             if slug not in found:
-                problems.append(f"Unknown instrument “{slug[:40]}”.")
+                problems.append("Choose an instrument from the list for each chair.")
             elif not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_CHAIRS_PER_INSTRUMENT:
                 problems.append(f"{found[slug].name}: ask for 1 to {MAX_CHAIRS_PER_INSTRUMENT} chairs.")
             else:
@@ -240,7 +240,7 @@ def _edited_lists(
         slug = str(entry.get("instrument", ""))
         instrument = by_slug.get(slug)
         if instrument is None:
-            errors.append(f"“{slug[:40]}” is not one of the chairs in this request.")
+            errors.append("A list names an instrument that is not one of the chairs in this request.")
             continue
         if instrument.pk in result:
             errors.append(f"{instrument.name} is listed twice.")
