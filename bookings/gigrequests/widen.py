@@ -1,8 +1,8 @@
 """Why a short-notice chair matches nobody, and what would widen it (shown before sending).
 
 Each suggestion relaxes one condition of ``matching`` and counts who would then match, with the
-same search the matching uses: a higher fee ceiling, another currency, another time, a remote
-recording. Only suggestions that would find someone are returned; each says what to change in the
+same search the matching uses: a higher fee ceiling, another time, a remote recording (or a nearer
+venue). Only suggestions that would find someone are returned; each says what to change in the
 form (``field``/``value``) when one change does it.
 """
 
@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-
-from django.db.models import Count
 
 from bookings import fees
 from bookings.gigrequests import matching
@@ -30,7 +28,8 @@ def _players(count: int, singular: str = "", plural: str = "") -> str:
 
 
 def widen_options(*, slot: matching.Slot, now: datetime, exclude_musician_ids=()) -> list[dict]:
-    """Suggestions for a chair nobody matches. Queries: at most five counts and one fee search."""
+    """Suggestions for a chair nobody matches. Queries: a few counts and one fee search, whatever the
+    number of players."""
     options: list[dict] = []
     unlimited = matching.match_candidates(slot=replace(slot, max_rate=NO_CEILING), now=now,
                                           exclude_musician_ids=exclude_musician_ids)
@@ -41,27 +40,18 @@ def widen_options(*, slot: matching.Slot, now: datetime, exclude_musician_ids=()
                     f"{' an hour' if slot.fee_basis == 'hourly' else ''}.",
             "field": "max_rate", "value": str(fees.money(lowest, slot.currency)), "count": len(unlimited),
         })
-    plays = musician_selectors.musician_search(instrument_ids=[slot.instrument.pk]).exclude(user_id=slot.producer_id)
-    if exclude_musician_ids:
-        plays = plays.exclude(user_id__in=list(exclude_musician_ids))
-    other_currencies = (plays.exclude(currency=slot.currency).values("currency").annotate(n=Count("id"))
-                        .order_by("-n", "currency")[:1])
-    for row in other_currencies:
-        options.append({"text": f"{_players(row['n'], 'publishes', 'publish')} their rates in {row['currency']}: offer in "
-                                f"{row['currency']}.", "field": "currency", "value": row["currency"], "count": row["n"]})
-    same_money = plays.filter(currency=slot.currency)
-    busy = same_money.count() - musician_selectors.musician_search(
-        instrument_ids=[slot.instrument.pk], available_from=slot.starts_at, available_to=slot.ends_at,
-        currency=slot.currency).exclude(user_id=slot.producer_id).count()
+    def players_of(**filters):
+        found = musician_selectors.musician_search(instrument_ids=[slot.instrument.pk], **filters)
+        return found.exclude(user_id__in=[slot.producer_id, *exclude_musician_ids])
+
+    # The search compares rates across currencies, so "offer in another currency" widens nothing.
+    free = players_of(available_from=slot.starts_at, available_to=slot.ends_at)
+    busy = players_of().count() - free.count()
     if busy > 0:
         options.append({"text": f"{_players(busy, 'is', 'are')} busy at that time: try another time or day.",
                         "field": None, "value": None, "count": busy})
     if not slot.remote and slot.venue_point is not None:
-        free = musician_selectors.musician_search(
-            instrument_ids=[slot.instrument.pk], available_from=slot.starts_at, available_to=slot.ends_at,
-            currency=slot.currency).exclude(user_id=slot.producer_id)
-        too_far = free.count() - free.filter(pk__in=musician_selectors.musician_search(
-            instrument_ids=[slot.instrument.pk], near=slot.venue_point).values("pk")).count()
+        too_far = free.count() - free.filter(pk__in=players_of(near=slot.venue_point).values("pk")).count()
         if too_far > 0:
             remote = free.filter(records_remotely=True).count()
             text = f"{_players(too_far, 'is free but does', 'are free but do')} not travel as far as this venue"
