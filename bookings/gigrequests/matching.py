@@ -141,12 +141,14 @@ def _base_queryset(slot: Slot, exclude_musician_ids):
         instrument_ids=[slot.instrument.pk],
         available_from=slot.starts_at,
         available_to=slot.ends_at,
-        currency=slot.currency,
-        max_rate=slot.ceiling if hourly else None,
-        rate_kind="hourly",
         near=near,
         remote=slot.remote,
     )
+    # The invitation pays the slot's rate in the slot's currency, so only players quoting in it are
+    # asked (search's converted comparison is for browsing; see why_not_asked for the explanation).
+    qs = qs.filter(currency=slot.currency)
+    if hourly:
+        qs = qs.filter(hourly_rate__lte=slot.ceiling)
     if not hourly:
         # Necessary condition for the exact flat-fee check done in Python: the hourly price of the
         # slot cannot be below hourly_rate x elapsed hours (or the live rate, for shows).
