@@ -722,6 +722,32 @@ def _place_city(profile: MusicianProfile, changes: dict[str, Any], errors: dict[
         changes["latitude"] = changes["longitude"] = None
 
 
+def _checked_changes(profile: MusicianProfile, changes: dict[str, Any], *, replace: bool):
+    """``changes`` completed (PUT's empty defaults, a typed city placed), the parsed lists and the rule problems."""
+    changes = dict(changes)
+    if replace:
+        defaults = MusicianProfile()
+        for field in SCALAR_FIELDS:
+            changes.setdefault(field, getattr(defaults, field))
+        for field in LIST_FIELDS:
+            changes.setdefault(field, [])
+    errors: dict[str, Any] = {}
+    _place_city(profile, changes, errors)
+    _validate_scalars(profile, changes, errors)
+    parsed = _validate_lists(changes, errors)
+    return changes, parsed, errors
+
+
+def profile_update_problems(*, user, changes: dict[str, Any], replace: bool = False) -> dict[str, Any]:
+    """What ``profile_update`` would refuse in ``changes`` (well-formed values), read without saving.
+
+    Lets the editor answer a bad number and an unplaceable city in one reply rather than two.
+    """
+    profile = MusicianProfile.objects.filter(user=user).only("status", "latitude", "longitude").first()
+    profile = profile or MusicianProfile(user=user)
+    return _checked_changes(profile, changes, replace=replace)[2]
+
+
 @transaction.atomic
 def profile_update(*, user, changes: dict[str, Any], replace: bool = False) -> MusicianProfile:
     """Save the musician's own profile (created as a draft on first save).
@@ -737,17 +763,7 @@ def profile_update(*, user, changes: dict[str, Any], replace: bool = False) -> M
     version stays public) and the musician is told; everything else is saved at once.
     """
     profile = _profile_for_update(user)
-    changes = dict(changes)
-    if replace:
-        defaults = MusicianProfile()
-        for field in SCALAR_FIELDS:
-            changes.setdefault(field, getattr(defaults, field))
-        for field in LIST_FIELDS:
-            changes.setdefault(field, [])
-    errors: dict[str, Any] = {}
-    _place_city(profile, changes, errors)
-    _validate_scalars(profile, changes, errors)
-    parsed = _validate_lists(changes, errors)
+    changes, parsed, errors = _checked_changes(profile, changes, replace=replace)
     if errors:
         raise ValidationFailed(fields=errors)
     live = profile.status in LIVE_STATES

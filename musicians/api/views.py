@@ -69,8 +69,9 @@ class MyProfileView(APIView):
 
     def _save(self, request, *, partial: bool):
         serializer = ProfileInSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        services.profile_update(user=request.user, changes=serializer.validated_data, replace=not partial)
+        changes = validated_or_400(serializer, lambda values: services.profile_update_problems(
+            user=request.user, changes=values, replace=not partial))
+        services.profile_update(user=request.user, changes=changes, replace=not partial)
         return Response(OwnProfileSerializer(selectors.profile_for_owner(user=request.user)).data)
 
     @extend_schema(request=ProfileInSerializer, responses=OwnProfileSerializer, tags=["my profile"],

@@ -331,3 +331,19 @@ def test_unavailability_of_another_musician_is_404(client_for, make_user, make_p
     assert client_for(other).delete(f"/api/me/unavailability/{block['id']}/").status_code == 404
     assert client_for(other).get("/api/me/unavailability/").json()["count"] == 0
     assert UnavailabilityBlock.objects.filter(pk=block["id"]).exists()
+
+
+def test_shape_and_rule_problems_come_back_in_one_answer_and_nothing_is_saved(mia, musician):
+    mia.put(ME, FULL, format="json")
+    response = mia.patch(ME, {
+        "headline": "Changed",
+        "hourly_rate": "lots",  # the serializer's own check
+        "instruments": [{"instrument": "cello"}, {"instrument": "cello"}],  # the service's rule
+        "latitude": 51.5,  # the service's rule: a position needs both halves
+        "longitude": None,
+    }, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) >= {"hourly_rate", "instruments", "longitude"}, errors
+    assert "listed twice" in str(errors["instruments"])
+    assert MusicianProfile.objects.get(user=musician).headline == FULL["headline"]
