@@ -186,3 +186,25 @@ def test_the_desk_search_and_forms_have_no_serious_accessibility_violations(live
                  f"/holds/new/?musician={pk}&{carry}"]:
         page.goto(f"{live_server.url}{path}")
         assert serious_violations(page) == [], path
+
+
+def test_a_long_hold_asks_before_it_is_sent_and_goes_in_one_submit(live_server, page, cast):
+    log_in(page, live_server.url, cast["producer"].email)
+    page.goto(f"{live_server.url}/holds/new/?musician={cast['profile'].pk}")
+    page.get_by_label("Studio or venue").select_option(str(cast["venue"].pk))
+    page.get_by_label("Date", exact=True).fill(cast["day"].isoformat())
+    page.get_by_label("Start").fill("10:00")
+    page.get_by_label("End", exact=True).fill("13:00")
+    question = page.locator("#confirm-long-field")
+    expect(question).to_be_hidden()
+    page.get_by_label("End", exact=True).fill("23:30")  # 13.5 hours
+    expect(question).to_be_visible()
+    expect(question).to_contain_text("really runs 13.5 hours")
+    page.get_by_label("End", exact=True).fill("21:00")  # 11 hours: no question, and no stale yes
+    expect(question).to_be_hidden()
+    page.get_by_label("End", exact=True).fill("23:30")
+    question.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Place the hold").click()
+    expect(page.get_by_text("1st hold placed on Kim Keys")).to_be_visible()
+    hold = Hold.objects.get()
+    assert (hold.ends_at - hold.starts_at) == timedelta(hours=13, minutes=30)
