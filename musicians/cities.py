@@ -106,25 +106,22 @@ CURRENCY_BY_COUNTRY = {
 }
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.replace(",", " , ").split()).casefold()
-
-
 def city_match(text: str) -> tuple[str, float, float] | None:
-    """The gazetteer city a typed name means, as (label, latitude, longitude), or None.
+    """The town a typed name means, as (label, latitude, longitude), or None.
 
-    "london", "London", "London, GB" all mean London; a name shared by several countries needs the
-    country code ("Portland, US"). The label is the one the editor's suggestions show.
+    "london", "London", "London, GB" all mean London; any town of the shipped gazetteer
+    (``gigbook.places``: every UK and Irish place of 500 people, bigger towns worldwide) is found,
+    and a name several countries share needs the country ("Richmond, US") unless one of them is
+    clearly meant. Postcodes are not taken: a profile's city is public.
     """
-    folded = _fold(text or "")
-    if not folded:
+    from gigbook.places.gazetteer import PlaceNotFound, place_resolve
+
+    if not (text or "").strip():
         return None
-    name, _, country = (part.strip() for part in folded.partition(","))
-    hits = [
-        row for row in CITIES
-        if row[0].casefold() == name and (not country or row[1].casefold() == country)
-    ]
-    if len(hits) != 1:
+    try:
+        place = place_resolve(text)
+    except PlaceNotFound:
         return None
-    city, code, lat, lng, _zone = hits[0]
-    return f"{city}, {code}", lat, lng
+    if place.kind != "town":
+        return None
+    return place.name, place.latitude, place.longitude

@@ -37,7 +37,7 @@ class PlaceSearchView(APIView):
     @extend_schema(tags=["places"], parameters=[PlaceQuerySerializer], responses={200: PlaceSerializer(many=True)},
                    summary="Find a place by postcode or town",
                    description="Answered from the gazetteer shipped with the app (GB postcodes from Code-Point "
-                               "Open, postcode districts, the app's list of cities); no outside service. At most "
+                               "Open, postcode districts, towns from GeoNames); no outside service. At most "
                                f"{MAX_RESULTS} places, best first. When nothing matches the answer is a 400 whose "
                                "message says why (a postcode that does not exist, an unknown name).")
     def get(self, request):

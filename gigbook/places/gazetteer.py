@@ -8,6 +8,7 @@ BT postcodes are answered with a message pointing to the town).
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 import re
 import unicodedata
@@ -54,18 +55,78 @@ def _km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
+@dataclass(frozen=True)
+class _Town:
+    place: Place
+    folded: str  # the name as compared with what is typed
+    population: int
+    curated: bool  # on the app's own short list of cities (musicians/cities.py): wins a tie of names
+
+
 @lru_cache(maxsize=1)
-def _towns() -> tuple[Place, ...]:
+def _curated_towns() -> tuple[Place, ...]:
     from musicians.cities import CITIES
 
     return tuple(Place(name=f"{name}, {country}", kind="town", latitude=lat, longitude=lng, time_zone=zone,
                        country=country) for name, country, lat, lng, zone in CITIES)
 
 
+@lru_cache(maxsize=1)
+def _towns() -> tuple[_Town, ...]:
+    """The app's own cities, then GeoNames towns (``data/towns.csv.gz``), each group biggest first."""
+    towns = [_Town(place, _fold(place.name.split(",")[0]), 0, True) for place in _curated_towns()]
+    known = {(town.folded, town.place.country) for town in towns}
+    with gzip.open(DATA / "towns.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            folded = _fold(row["name"])
+            # One town per name in a country (the biggest; the rows come biggest first), so that every
+            # suggestion's label means one place. A smaller namesake is found by its postcode.
+            if (folded, row["country"]) in known:
+                continue
+            known.add((folded, row["country"]))
+            place = Place(name=f"{row['name']}, {row['country']}", kind="town", latitude=float(row["latitude"]),
+                          longitude=float(row["longitude"]), time_zone=row["time_zone"], country=row["country"])
+            towns.append(_Town(place, folded, int(row["population"]), False))
+    return tuple(towns)
+
+
+@lru_cache(maxsize=1)
+def _towns_by_initial() -> dict[str, tuple[_Town, ...]]:
+    """The towns by the first letter of their folded name: a name or its start is looked up in one group."""
+    groups: dict[str, list[_Town]] = {}
+    for town in _towns():
+        groups.setdefault(town.folded[:1], []).append(town)
+    return {initial: tuple(towns) for initial, towns in groups.items()}
+
+
 def _near(lat: float, lng: float) -> str:
-    """The gazetteer town within ``NEAR_KM`` of a point, to make a bare postcode recognisable."""
-    best = min((t for t in _towns() if t.country == "GB"), key=lambda t: _km(lat, lng, t.latitude, t.longitude))
+    """The app's own GB city within ``NEAR_KM`` of a point, to make a bare postcode recognisable.
+
+    Only the short list: a district is better known as "NW8, London" than by the suburb nearest its centre.
+    """
+    best = min((t for t in _curated_towns() if t.country == "GB"),
+               key=lambda t: _km(lat, lng, t.latitude, t.longitude))
     return best.name.split(",")[0] if _km(lat, lng, best.latitude, best.longitude) <= NEAR_KM else ""
+
+
+def _towns_named(name: str, country: str, *, enough: int = 0) -> tuple[list[_Town], list[_Town], list[_Town]]:
+    """Towns whose name is ``name``, starts with it, or contains it (folded), in ``country`` if given.
+
+    The names containing it need a pass over every town; it is skipped when the first two lists
+    already hold ``enough``.
+    """
+    def wanted(town: _Town) -> bool:
+        return not country or town.place.country.casefold() == country
+
+    exact, starting = [], []
+    for town in _towns_by_initial().get(name[:1], ()):
+        if town.folded.startswith(name) and wanted(town):
+            (exact if town.folded == name else starting).append(town)
+    if enough and len(exact) + len(starting) >= enough:
+        return exact, starting, []
+    containing = [town for town in _towns() if name in town.folded and not town.folded.startswith(name)
+                  and wanted(town)]
+    return exact, starting, containing
 
 
 @lru_cache(maxsize=1)
@@ -133,12 +194,17 @@ def place_search(text: str, *, limit: int = 10) -> list[Place]:
     name_part, _, country_part = typed.partition(",")
     name, country = _fold(name_part), _fold(country_part)
     if name:
-        towns = [t for t in _towns() if not country or t.country.casefold() == country]
-        names = {t: _fold(t.name.split(",")[0]) for t in towns}
-        results.extend(t for t in towns if names[t] == name)
-        results.extend(t for t in towns if names[t] != name and names[t].startswith(name))
-        results.extend(t for t in towns if name in names[t] and not names[t].startswith(name))
+        for group in _towns_named(name, country, enough=limit):
+            results.extend(town.place for town in group[: limit - len(results)])
     return results[:limit]
+
+
+def _clearly_meant(exact: list[_Town]) -> bool:
+    """Whether the first of several same-named towns is the one anybody means: a city on the app's own
+    list (London, not London in Ontario), or one at least five times the size of the next (Newport in
+    Wales, not on the Isle of Wight)."""
+    first, second = exact[0], exact[1]
+    return (first.curated and not second.curated) or first.population >= 5 * max(second.population, 1)
 
 
 def place_resolve(text: str) -> Place:
@@ -164,12 +230,12 @@ def place_resolve(text: str) -> Place:
         raise PlaceNotFound(f"There is no postcode {shown}. Check it, or type the town instead.")
     if OUTCODE.match(upper.replace(" ", "")) and upper.replace(" ", "") in _districts():
         return _districts()[upper.replace(" ", "")]
-    wanted = _fold(typed.split(",")[0])
-    exact = [p for p in place_search(typed, limit=50) if p.kind == "town" and _fold(p.name.split(",")[0]) == wanted]
-    if len(exact) == 1 or (exact and "," in typed):
-        return exact[0]
+    name_part, _, country_part = typed.partition(",")
+    exact = _towns_named(_fold(name_part), _fold(country_part), enough=1)[0] if _fold(name_part) else []
+    if exact and (len(exact) == 1 or "," in typed or _clearly_meant(exact)):
+        return exact[0].place
     if len(exact) > 1:
-        options = " or ".join(p.name for p in exact[:3])
+        options = " or ".join(town.place.name for town in exact[:3])
         raise PlaceNotFound(f"More than one place is called {typed}: add the country, for example {options}.")
     if OUTCODE.match(upper.replace(" ", "")):
         raise PlaceNotFound(f"There is no postcode district {upper}. Check it, or type the town instead.")

@@ -21,6 +21,7 @@
   let profile = JSON.parse(document.getElementById("profile-data").textContent);
   let blocks = JSON.parse(document.getElementById("blocks-data").textContent);
   let rowCounter = 0;
+  // Towns the page knows: the short list in the page, plus those the places API suggested while typing.
   const cityOptions = Array.from(document.querySelectorAll("#city-options option")).map((o) => ({
     label: o.value, name: o.value.split(",")[0].trim().toLowerCase(), point: o.dataset.point,
   }));
@@ -262,6 +263,12 @@
       state.failed = false;
       profile = result.data;
       clearErrors(form);
+      if (form.id === "s-location" && profile.latitude !== null && profile.city) {
+        // The server placed a town the page did not know yet.
+        city.value = profile.city;
+        cityState.textContent = "";
+        cityState.className = "mus-city-state";
+      }
       renderPhoto();
       renderStatus();
       if (!state.dirty) {
@@ -428,6 +435,39 @@
     const byName = cityOptions.filter((c) => c.name === typed);
     return byName.length === 1 ? byName[0] : null;
   }
+  // Any town (every UK and Irish place of 500 people, bigger ones worldwide) is suggested while typing,
+  // from the places API; the short list in the page answers before it replies.
+  let cityAsked = 0;
+  let cityTimer = null;
+  async function suggestTowns() {
+    const typed = city.value.trim();
+    const mine = ++cityAsked;
+    if (typed.length < 2) return;
+    let answer;
+    try {
+      answer = await api.request("GET", `/api/places/?q=${encodeURIComponent(typed)}`);
+    } catch (e) {
+      return; // offline: the short list still works, and the server places a typed town on save
+    }
+    if (mine !== cityAsked || !answer.ok) return;
+    const towns = answer.data.results.filter((place) => place.kind === "town");
+    for (const town of towns) {
+      if (!cityOptions.some((c) => c.label === town.name)) {
+        cityOptions.push({ label: town.name, name: town.name.split(",")[0].trim().toLowerCase(),
+                           point: `${town.latitude},${town.longitude}` });
+      }
+    }
+    $("#city-options").replaceChildren(...towns.map((town) => {
+      const option = document.createElement("option");
+      option.value = town.name;
+      option.dataset.point = `${town.latitude},${town.longitude}`;
+      return option;
+    }));
+  }
+  city.addEventListener("input", () => {
+    clearTimeout(cityTimer);
+    cityTimer = setTimeout(suggestTowns, 250);
+  });
   // Runs before the section's own change handler (capture), so the save sends the position too.
   $("#s-location").addEventListener("change", (event) => {
     if (event.target !== city) return;

@@ -133,7 +133,7 @@ def test_missing_items_link_to_their_fields_and_unsaved_changes_warn_before_leav
     make_user(musician=True, email="ola@example.com", full_name="Ola Strings", password=PASSWORD)
     log_in(page, live_server.url, "ola@example.com")
     page.goto(f"{live_server.url}/me/profile/")
-    page.get_by_label("Home city").fill("Atlantis")
+    page.get_by_label("Home city").fill("Xyzzyville")
     page.get_by_label("Home city").press("Tab")
     expect(page.locator("[data-city-state]")).to_contain_text("Pick your city from the suggestions")
     submit_state = page.locator("[data-submit-state]")
@@ -145,7 +145,7 @@ def test_missing_items_link_to_their_fields_and_unsaved_changes_warn_before_leav
         page.get_by_role("button", name="Submit for review").tap()
     expect(submit_state).to_contain_text("Not submitted yet")
     missing = page.locator("[data-problem-list] a")
-    expect(missing.filter(has_text="We could not place “Atlantis”")).to_be_visible()
+    expect(missing.filter(has_text="We could not place “Xyzzyville”")).to_be_visible()
     missing.filter(has_text="hourly rate").tap()
     expect(page.get_by_label("Hourly rate")).to_be_focused()
 
@@ -212,3 +212,29 @@ def test_a_live_profile_stays_in_search_while_an_edit_waits_and_after_a_rejectio
     assert search("flugelhorn") == ["Trumpet and flugelhorn for soul, funk and pop"]
     page.reload()
     expect(page.locator("[data-waiting]")).to_be_hidden()
+
+
+def test_a_small_town_is_suggested_while_typing_and_placed_when_saved(live_server, phone, make_user):
+    page = phone
+    user = make_user(musician=True, email="tam@example.com", full_name="Tam Fiddle", password=PASSWORD)
+    log_in(page, live_server.url, "tam@example.com")
+    page.goto(f"{live_server.url}/me/profile/")
+    location = page.locator("#s-location")
+    home = location.get_by_label("Home city")
+    # Not on the page's short list of cities: the suggestions come from the places API as she types.
+    home.fill("Hebden")
+    expect(page.locator('#city-options option[value="Hebden Bridge, GB"]')).to_have_count(1)
+    home.fill("Hebden Bridge, GB")
+    home.press("Tab")
+    expect(location.locator("[data-state]")).to_contain_text("Saved at")
+    expect(location.locator("[data-city-state]")).to_have_text("")
+    profile = MusicianProfile.objects.get(user=user)
+    assert profile.city == "Hebden Bridge, GB"
+    assert (round(profile.latitude, 1), round(profile.longitude, 1)) == (53.7, -2.0)
+    # Typed in full and left before any suggestion came: the server places it all the same.
+    home.fill("omagh")
+    home.press("Tab")
+    expect(home).to_have_value("Omagh, GB")
+    expect(location.locator("[data-city-state]")).to_have_text("")
+    profile.refresh_from_db()
+    assert (profile.city, round(profile.latitude, 1)) == ("Omagh, GB", 54.6)

@@ -8,7 +8,7 @@ import gzip
 import pytest
 
 from gigbook.places import codepoint
-from gigbook.places.gazetteer import DATA, place_search
+from gigbook.places.gazetteer import DATA, PlaceNotFound, place_resolve, place_search
 
 
 def test_a_full_postcode_comes_first_then_its_district(client_for, producer):
@@ -38,7 +38,7 @@ def test_a_town_is_found_by_its_first_letters_without_accents(client_for, produc
 @pytest.mark.parametrize(("typed", "words"), [
     ("NW8 9ZZ", "There is no postcode NW8 9ZZ. Check it, or type just the first part (NW8)"),
     ("QQ1 1QQ", "There is no postcode QQ1 1QQ"),
-    ("Atlantis", "We could not find a place called “Atlantis”"),
+    ("Xyzzyville", "We could not find a place called “Xyzzyville”"),
     ("", "Type a postcode or a town."),
     ("x" * 101, "too long"),
 ])
@@ -74,3 +74,38 @@ def test_the_shipped_districts_match_the_postcode_data():
     assert (float(row["latitude"]), float(row["longitude"])) == pytest.approx((lat, lng), abs=1e-4)
     assert int(row["postcodes"]) == len(points)
     assert place_search("BN1")[0].latitude == float(row["latitude"])
+
+
+@pytest.mark.parametrize(("typed", "name", "zone"), [
+    ("Hebden Bridge", "Hebden Bridge, GB", "Europe/London"),  # a small English town
+    ("omagh", "Omagh, GB", "Europe/London"),  # Northern Ireland, whose postcodes are not shipped
+    ("Skibbereen", "Skibbereen, IE", "Europe/Dublin"),
+    ("Nashville", "Nashville, US", "America/Chicago"),  # on tour
+    ("London", "London, GB", "Europe/London"),  # the app's own list wins over London, Ontario
+    ("Newport", "Newport, GB", "Europe/London"),  # five times the size of any other Newport
+    ("Richmond, US", "Richmond, US", "America/New_York"),
+])
+def test_towns_beyond_the_short_list_are_found_with_their_zone(client_for, producer, typed, name, zone):
+    place = place_resolve(typed)
+    assert (place.name, place.kind, place.time_zone) == (name, "town", zone)
+    assert client_for(producer).get("/api/places/", {"q": typed}).json()["results"][0]["name"] == name
+
+
+def test_a_name_several_countries_share_asks_for_the_country_and_every_label_means_one_place():
+    with pytest.raises(PlaceNotFound) as refused:
+        place_resolve("Richmond")
+    message = str(refused.value)
+    assert "add the country" in message and "Richmond, US" in message and message.count("Richmond, US") == 1
+    for typed in ["Richmond", "Newport", "St", "Brid", "London"]:
+        labels = [place.name for place in place_search(typed)]
+        assert len(labels) == len(set(labels)), labels
+        for label in labels:  # a suggestion sent back means that suggestion
+            assert place_resolve(label).name == label
+
+
+def test_a_profile_city_is_a_town_never_a_postcode():
+    from musicians.cities import city_match
+
+    assert city_match("hebden bridge")[0] == "Hebden Bridge, GB"
+    assert city_match("NW8 9AY") is None and city_match("NW8") is None
+    assert city_match("Xyzzyville") is None and city_match("  ") is None
