@@ -204,6 +204,9 @@ class _RecordingSMTPHandler:
     With ``hold_at = n`` the n-th message is taken in (counted in ``messages``: a provider that
     has the message may deliver it) and then no reply is given while the client stays connected:
     the worst moment for a sender to die. ``held`` is set when that happens.
+
+    ``refuse_at = {n: "451 ..."}`` answers the n-th message with that reply instead of taking it.
+    ``peers`` holds the client's address and port of each message taken in: one per connection.
     """
 
     def __init__(self):
@@ -212,6 +215,8 @@ class _RecordingSMTPHandler:
         self.data_started = None
         self.hold_at = None
         self.held = None
+        self.refuse_at = {}
+        self.peers = []
         self.received = 0
 
     async def handle_DATA(self, server, session, envelope):
@@ -221,8 +226,11 @@ class _RecordingSMTPHandler:
         if self.data_started is not None:
             self.data_started.set()
         self.received += 1
+        if self.received in self.refuse_at:
+            return self.refuse_at[self.received]
         if self.hold_at == self.received:
             self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+            self.peers.append(session.peer)
             self.held.set()
             transport = getattr(server, "transport", None)
             for _ in range(1200):  # at most 2 minutes
@@ -236,6 +244,7 @@ class _RecordingSMTPHandler:
             if transport is None or transport.is_closing():
                 return "421 client went away"
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+        self.peers.append(session.peer)
         return "250 OK"
 
 

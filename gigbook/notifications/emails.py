@@ -7,6 +7,10 @@ of message, signed so it cannot be altered. It never expires: an old email must 
 
 from __future__ import annotations
 
+import email.policy
+import functools
+from email.headerregistry import HeaderRegistry
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -21,6 +25,47 @@ ACCOUNT_PATH = "/account/"
 class UnsubscribeLinkInvalid(DomainError):
     status_code = 400
     default_detail = "This unsubscribe link is not valid. It may have been copied incompletely."
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, keeping the class it makes for each header name.
+
+    CPython's registry builds a new class with ``type()`` on every lookup, and the modern email API
+    looks one up twice for every header set (``header_max_count``, then the parse): about 30 class
+    creations per message, a quarter of the CPU of turning one notification email into bytes
+    (measured on a broadcast's offers). The classes carry no state, so one per name serves all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def map_to_type(self, name: str, cls: type) -> None:
+        super().map_to_type(name, cls)
+        self._classes.clear()
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+
+_HEADER_CLASSES = _HeaderClasses()
+
+
+@functools.cache
+def _with_header_classes(policy: email.policy.Policy) -> email.policy.Policy:
+    return policy.clone(header_factory=_HEADER_CLASSES)
+
+
+class Email(EmailMultiAlternatives):
+    """``EmailMultiAlternatives`` rendered with the caching header registry; the bytes are the same."""
+
+    def message(self, *, policy: email.policy.Policy = email.policy.default):
+        # Backends pass their own policy (SMTP: CRLF line ends); only the header factory changes.
+        return super().message(policy=_with_header_classes(policy))
 
 
 def account_url() -> str:
@@ -60,7 +105,7 @@ def email_build(
     context: dict,
     to: str | None = None,
     headers: dict[str, str] | None = None,
-) -> EmailMultiAlternatives:
+) -> Email:
     """An email to ``user`` (or the address ``to``) from ``template``.txt/.html with the footer links.
 
     ``kind`` is the kind group the unsubscribe link turns off ("all" for account messages).
@@ -72,7 +117,7 @@ def email_build(
         "account_url": account_url(),
         "unsubscribe_url": unsubscribe_url(user_id=user.pk, kind=kind),
     }
-    message = EmailMultiAlternatives(
+    message = Email(
         subject=subject,
         body=render_to_string(f"{template}.txt", full_context),
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -15,7 +15,8 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import mailers
+from django.db import connection, transaction
 from django.db.models import F, Q
 
 from gigbook.core import clock
@@ -143,7 +144,41 @@ def _held_as_push_fallback(channel: str, channels: list[str], now, fallback_afte
     return {}
 
 
-def _send_email(notification: Notification) -> None:
+class _Connections:
+    """What the sends of one batch share: one connection to the mail server, opened at the first email.
+
+    ``message.send()`` opens and closes a connection per message: with SMTP a connect, greeting and
+    EHLO every time (and TLS and a login with a real relay). One per batch keeps each message its
+    own SMTP transaction, accepted or refused on its own, so claim and record per send are as
+    before; a batch lasts seconds, well within any server's idle timeout. After a failed send the
+    connection's state is unknown: it is closed and the next email opens a new one.
+    """
+
+    def __init__(self) -> None:
+        self._mail = None
+
+    def send_email(self, message) -> None:
+        if self._mail is None:
+            backend = mailers.default
+            backend.open()
+            self._mail = backend
+        try:
+            self._mail.send_messages([message])
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        mail, self._mail = self._mail, None
+        if mail is None:
+            return
+        try:
+            mail.close()
+        except Exception:  # every message already has its outcome recorded; a failed QUIT changes none
+            logger.warning("closing the mail connection failed", exc_info=True)
+
+
+def _send_email(notification: Notification, connections: _Connections) -> None:
     group = preferences.kind_group(notification.kind)
     message = email_build(
         user=notification.recipient,
@@ -158,10 +193,10 @@ def _send_email(notification: Notification) -> None:
         content = (base64.b64decode(attachment["content_base64"]) if "content_base64" in attachment
                    else attachment["content"])
         message.attach(attachment["filename"], content, attachment.get("mimetype", "application/octet-stream"))
-    message.send()
+    connections.send_email(message)
 
 
-def _send_sms(notification: Notification) -> None:
+def _send_sms(notification: Notification, connections: _Connections) -> None:
     text = notification.sms_text or notification.title
     link = _absolute(notification.url)
     # A text that already carries one of our links (a short alias) gets no second, longer one.
@@ -183,7 +218,7 @@ def _push_payload(notification: Notification) -> dict:
     }
 
 
-def _send_push(notification: Notification) -> None:
+def _send_push(notification: Notification, connections: _Connections) -> None:
     """Push to every browser of the recipient; sent when one push service took it.
 
     Subscriptions the push service no longer knows (404/410) are deleted. The Topic is derived from
@@ -319,7 +354,23 @@ def _claim_for_notifications(
     return claimed, others
 
 
-def _send_claimed(delivery: Delivery) -> str:
+def _record_sent(delivery_id: int) -> None:
+    """Mark one delivery sent, whoever holds its claim now: the message went out.
+
+    One statement in its own (autocommit) transaction, written as SQL: the ORM's query building
+    cost as much CPU as the statement itself, once per message of a broadcast.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_SENT_SQL, [Delivery.Status.SENT, clock.now(), delivery_id, Delivery.Status.SENT])
+
+
+_RECORD_SENT_SQL = (
+    f"UPDATE {connection.ops.quote_name(Delivery._meta.db_table)} "  # noqa: S608 (the model's table; values bound)
+    "SET status = %s, sent_at = %s, last_error = '', lease_expires_at = NULL WHERE id = %s AND status <> %s"
+)
+
+
+def _send_claimed(delivery: Delivery, connections: _Connections) -> str:
     """Send one claimed delivery and record the outcome at once. Returns the status it ends in.
 
     'sent' is written in its own statement right after the provider accepted the message, so a
@@ -332,7 +383,7 @@ def _send_claimed(delivery: Delivery) -> str:
         )
         return Delivery.Status.SKIPPED
     try:
-        SENDERS[delivery.channel](delivery.notification)
+        SENDERS[delivery.channel](delivery.notification, connections)
     except Exception as exc:  # any channel failure is recorded, never lost
         transient = getattr(exc, "transient", True)
         give_up = not transient or delivery.attempts >= MAX_ATTEMPTS
@@ -351,9 +402,7 @@ def _send_claimed(delivery: Delivery) -> str:
         )
         return Delivery.Status.FAILED if give_up else Delivery.Status.PENDING
     # Whoever holds the claim now, the message went out: record it so nobody sends it again.
-    Delivery.objects.filter(pk=delivery.pk).exclude(status=Delivery.Status.SENT).update(
-        status=Delivery.Status.SENT, sent_at=clock.now(), last_error="", lease_expires_at=None
-    )
+    _record_sent(delivery.pk)
     logger.info("delivery sent", extra={"delivery": delivery.pk, "channel": delivery.channel})
     return Delivery.Status.SENT
 
@@ -379,12 +428,16 @@ def notifications_deliver(
     claimed, results = _claim_for_notifications(list(notification_ids), claim_token, node)
     heartbeat_every = settings.NOTIFICATION_LEASE_SECONDS / 3
     last_heartbeat = time.monotonic()
-    for index, delivery in enumerate(claimed):
-        if time.monotonic() - last_heartbeat >= heartbeat_every:
-            _extend_lease([row.pk for row in claimed[index:]], claim_token)
-            last_heartbeat = time.monotonic()
-        status = _send_claimed(delivery)
-        results.setdefault(delivery.notification_id, {})[delivery.channel] = status
+    connections = _Connections()
+    try:
+        for index, delivery in enumerate(claimed):
+            if time.monotonic() - last_heartbeat >= heartbeat_every:
+                _extend_lease([row.pk for row in claimed[index:]], claim_token)
+                last_heartbeat = time.monotonic()
+            status = _send_claimed(delivery, connections)
+            results.setdefault(delivery.notification_id, {})[delivery.channel] = status
+    finally:
+        connections.close()
     return results
 
 

@@ -64,6 +64,8 @@ def test_worker_killed_mid_batch_of_50_sends_each_once_but_the_one_in_flight_and
 
     assert smtp_server.handler.held.wait(60), worker.log()
     in_flight = smtp_server.handler.messages[-1]["To"]
+    # The batch sends over one SMTP connection, so the kill cuts a connection in use mid-batch.
+    assert len(set(smtp_server.handler.peers)) == 1, smtp_server.handler.peers
     # Each send was recorded as it was made: ten 'sent'; the one in flight and the rest of its
     # batch 'sending'; the other batches still waiting in the broker.
     before_kill = status_counts()
