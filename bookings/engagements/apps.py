@@ -13,3 +13,11 @@ class EngagementsConfig(AppConfig):
         from bookings.services.common import booking_answer_guard_register
 
         booking_answer_guard_register(engagement_answer_guard)
+
+        # An unanswered engagement's dates expire together (one message per side listing them), so
+        # the bookings sweep leaves them to the engagement and asks it to expire what is due first.
+        from bookings.engagements.services.ending import engagements_expire_due, leave_out_engagement_dates
+        from bookings.services.sweeps import ExpiryOwner, booking_expiry_owner_register
+
+        booking_expiry_owner_register(ExpiryOwner(name="engagements", leave_out=leave_out_engagement_dates,
+                                                  expire_due=engagements_expire_due))

@@ -89,3 +89,64 @@ def notify_answered(engagement: Engagement, *, accepted: list[Booking], declined
                           "mimetype": f"text/calendar; method={booking_ics_method(b)}"} for b in accepted] or None,
             dedupe_key=f"engagement:{engagement.pk}:answered",
         )
+
+
+def _dates_text(bookings: list[Booking], reader) -> str:
+    """Each date on its own line, as the reader's calendar needs it: day, times and the zone."""
+    return "\n".join(f"  - {when_text(booking, reader)}" for booking in bookings)
+
+
+def _still_open(remaining: list[Booking], engagement: Engagement, reader) -> str:
+    if not remaining:
+        return ""
+    count = f"{len(remaining)} date{'s' if len(remaining) != 1 else ''}"
+    answer_by = f"{_fmt(engagement.expires_at, reader.zone)} ({reader.time_zone})"
+    return f"\n\nStill offered to you ({count}), to answer by {answer_by}:\n{_dates_text(remaining, reader)}"
+
+
+def notify_withdrawn(engagement: Engagement, *, withdrawn: list[Booking], remaining: list[Booking],
+                     note: str) -> None:
+    """One message to the musician for the dates withdrawn in one go (not one per date). A date is
+    withdrawn once, so the lowest booking id names this withdrawal: a later withdrawal of other dates
+    is a new message, a retried one is not."""
+    musician, producer = engagement.musician, engagement.producer
+    n = len(withdrawn)
+    if remaining:
+        title = f"{producer.greeting_name} withdrew {n} of the dates of {engagement.title}"
+        what = f"{producer.greeting_name} withdrew {'this date' if n == 1 else f'these {n} dates'}"
+    else:
+        title = f"{producer.greeting_name} withdrew the offer: {engagement.title}"
+        what = (f"{producer.greeting_name} withdrew the offer of {engagement.title}. "
+                f"{'This date is' if n == 1 else f'These {n} dates are'} no longer offered")
+    reason = f"\n\nTheir note: {note}" if note else ""
+    free = "" if remaining else "\n\nThere is nothing to answer: these times are yours again."
+    first = withdrawn[0]
+    sms_when = f"{_fmt(first.starts_at, first.zone)} ({first.time_zone})"
+    sms_dates = sms_when if n == 1 else f"{n} dates from {sms_when}"
+    notify(
+        recipient=musician, kind="booking_engagement_withdrawn", title=title,
+        body=f"{what}:\n{_dates_text(withdrawn, musician)}{reason}{_still_open(remaining, engagement, musician)}{free}",
+        sms_text=f"GigBook: {producer.greeting_name} withdrew {sms_dates} of {engagement.title}"
+                 + (f"; {len(remaining)} still offered." if remaining else "."),
+        url=page(engagement),
+        dedupe_key=f"engagement:{engagement.pk}:withdrawn:{min(b.pk for b in withdrawn)}",
+    )
+
+
+def notify_expired(engagement: Engagement, *, expired: list[Booking]) -> None:
+    """One message to each side when an unanswered engagement's open dates expire together."""
+    musician, producer = engagement.musician, engagement.producer
+    n = len(expired)
+    dates = "1 date" if n == 1 else f"{n} dates"
+    for reader in (producer, musician):
+        if reader.pk == producer.pk:
+            what = f"{musician.greeting_name} did not answer in time, so the offer of {dates} has expired"
+        else:
+            what = f"The offer from {producer.greeting_name} was not answered in time, so {dates} expired"
+        notify(
+            recipient=reader, kind="booking_engagement_expired",
+            title=f"Offer expired unanswered: {engagement.title} ({dates})",
+            body=f"{what}:\n{_dates_text(expired, reader)}",
+            sms_text=f"GigBook: the offer of {engagement.title} ({dates}) expired unanswered.",
+            url=page(engagement), dedupe_key=f"engagement:{engagement.pk}:expired",
+        )

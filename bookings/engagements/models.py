@@ -21,6 +21,8 @@ class Engagement(models.Model):
         OFFERED = "offered", "Offered"
         ANSWERED = "answered", "Answered"
         EXPIRED = "expired", "Expired"
+        # The producer took back every date still open before the musician answered.
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     producer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  related_name="engagements_as_producer")
@@ -41,7 +43,7 @@ class Engagement(models.Model):
     class Meta:
         ordering = ["-created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["offered", "answered", "expired"]),
+            models.CheckConstraint(condition=Q(status__in=["offered", "answered", "expired", "withdrawn"]),
                                    name="engagements_status_valid"),
             models.CheckConstraint(condition=~Q(status="answered") | Q(answered_at__isnull=False),
                                    name="engagements_answered_has_time"),
@@ -49,6 +51,8 @@ class Engagement(models.Model):
         ]
         indexes = [
             models.Index(fields=["producer", "created_at"], name="engagements_producer"),
+            # The expiry sweep's scan: unanswered engagements by answer-by time.
+            models.Index(fields=["expires_at"], condition=Q(status="offered"), name="engagements_offered_due"),
             models.Index(fields=["musician", "created_at"], name="engagements_musician"),
         ]
 

@@ -36,10 +36,12 @@ def _rows(engagement: Engagement, viewer, now) -> list[dict]:
 def _context(engagement: Engagement, viewer, now, **extra) -> dict:
     rows = _rows(engagement, viewer, now)
     status = engagement.effective_status(now)
+    open_count = sum(1 for row in rows if row["status"]["value"] == Booking.Status.OFFERED)
     return {
         "engagement": engagement, "rows": rows, "state": status,
         "can_answer": status == Engagement.Status.OFFERED and viewer.pk == engagement.musician_id,
-        "open_count": sum(1 for row in rows if row["status"]["value"] == Booking.Status.OFFERED),
+        "can_withdraw": status == Engagement.Status.OFFERED and viewer.pk == engagement.producer_id and open_count > 0,
+        "open_count": open_count,
         "total": sum((row["booking"].fee_total for row in rows), 0),
         "is_producer": viewer.pk == engagement.producer_id, "error": "", "errors": {}, **extra,
     }
@@ -106,6 +108,40 @@ def engagement_answer(request, pk: int):
         return render(request, "engagements/offer.html", _context(engagement, request.user, clock.now(), error=error),
                       status=409)
     messages.success(request, "Answer sent.")
+    return redirect("engagements:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def engagement_withdraw(request, pk: int):
+    """The producer's "Withdraw the offer": every open date, or the ticked ones."""
+    picked = None
+    if request.POST.get("choose") == "1":
+        try:
+            picked = [int(value) for value in request.POST.getlist("bookings")]
+        except ValueError:
+            picked = []
+    try:
+        engagement = services.engagement_withdraw(engagement_id=pk, actor=request.user, bookings=picked,
+                                                  note=request.POST.get("note", ""))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        details = " ".join(m for ms in exc.fields.values() for m in ms)
+        text = details if exc.detail == "Some fields are invalid." else f"{exc.detail} {details}".strip()
+        try:
+            engagement = selectors.engagement_get_for_user(user=request.user, engagement_id=pk)
+        except NotFound as missing:
+            raise Http404 from missing
+        if engagement.producer_id != request.user.pk:
+            raise Http404 from exc  # the musician's page has no withdraw button to post from
+        return render(request, "engagements/detail.html",
+                      _context(engagement, request.user, clock.now(), error=text), status=409)
+    if engagement.status == Engagement.Status.WITHDRAWN:
+        messages.success(request, f"Offer withdrawn. {engagement.musician.greeting_name} has been told.")
+    else:
+        messages.success(request, f"Dates withdrawn. {engagement.musician.greeting_name} has been told; "
+                                  "the other dates are still offered.")
     return redirect("engagements:detail", pk=pk)
 
 

@@ -4,8 +4,12 @@ Every run is harmless to repeat."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from bookings import messages
 from bookings.models import Booking, OfferIdempotencyKey
@@ -25,16 +29,50 @@ def _due_ids(qs, limit: int) -> list[int]:
     return list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
+@dataclass(frozen=True)
+class ExpiryOwner:
+    """A part built on bookings that expires some offers itself, all of a group in one go (the dates
+    of a multi-date engagement: one message per engagement, not one per date).
+
+    ``leave_out`` narrows a queryset of bookings to those the owner does NOT expire; ``expire_due``
+    expires what is due (``now``, ``limit``) and returns how many bookings it expired. Registered at
+    app ready, like the answer guards (bookings never imports the parts built on it).
+    """
+
+    name: str
+    leave_out: Callable[[QuerySet], QuerySet]
+    expire_due: Callable[..., int]
+
+
+_expiry_owners: dict[str, ExpiryOwner] = {}
+
+
+def booking_expiry_owner_register(owner: ExpiryOwner) -> None:
+    _expiry_owners[owner.name] = owner
+
+
+def _expire_due(now: datetime, limit: int) -> tuple[QuerySet, int]:
+    """The offers this sweep expires one by one, after each owner has expired its own groups."""
+    due = Booking.objects.filter(status=Status.OFFERED, expires_at__lte=now)
+    expired = 0
+    for owner in _expiry_owners.values():
+        expired += owner.expire_due(now=now, limit=limit)
+        due = owner.leave_out(due)
+    return due, expired
+
+
 def bookings_sweep(*, limit: int = 500) -> dict[str, int]:
     """Move what time has made due: expire offers, lapse counters, complete finished bookings.
 
     Each booking is handled in its own short transaction by the same services the API uses, so
-    the sweep is harmless to run twice or concurrently. Returns counts.
+    the sweep is harmless to run twice or concurrently. Offers that belong to a registered group
+    (an engagement's dates) are expired by their owner, a group at a time. Returns counts.
     """
     now = clock.now()
-    counts = {"expired": 0, "counters_lapsed": 0, "completed": 0}
+    due_offers, grouped = _expire_due(now, limit)
+    counts = {"expired": grouped, "counters_lapsed": 0, "completed": 0}
     steps = [
-        ("expired", Booking.objects.filter(status=Status.OFFERED, expires_at__lte=now), booking_expire, Status.EXPIRED),
+        ("expired", due_offers, booking_expire, Status.EXPIRED),
         ("counters_lapsed", Booking.objects.filter(status=Status.COUNTERED, starts_at__lte=now), booking_counter_lapse,
          Status.DECLINED),
         ("completed", Booking.objects.filter(status=Status.ACCEPTED, ends_at__lte=now),

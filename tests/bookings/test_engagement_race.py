@@ -51,3 +51,34 @@ def test_racing_an_engagement_against_single_offers_on_its_dates_never_double_bo
         accepted = list(Booking.objects.filter(musician=musician, status="accepted").order_by("starts_at"))
         for one, two in zip(accepted, accepted[1:], strict=False):
             assert two.starts_at >= one.ends_at
+
+
+def test_sweeps_running_at_once_expire_an_engagement_and_tell_each_side_once(make_user, frozen_clock):
+    from bookings.engagements.models import Engagement
+    from gigbook.notifications.models import Notification
+
+    frozen_clock.set(NOW)
+    producer = make_user(producer=True, email="tour2@example.com")
+    musician = make_user(musician=True, email="player2@example.com")
+    profile = make_profile(musician)
+    venue = make_venue(producer)
+    engagements = [offer_engagement(producer, profile, venue, dates=[
+        {"starts_at": datetime(2027, 6, 5 + n, 19, 0) + timedelta(days=30 * round_),
+         "ends_at": datetime(2027, 6, 5 + n, 22, 0) + timedelta(days=30 * round_), "venue": venue.pk,
+         "fee_basis": "flat", "rate": "300"} for n in range(3)]) for round_ in range(3)]
+    frozen_clock.set(max(e.expires_at for e in engagements) + timedelta(minutes=1))
+
+    results = run_together(4, lambda index: booking_services.bookings_sweep())
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r["expired"] for r in results) == 9  # each date expired by exactly one sweep
+    for engagement in engagements:
+        assert Engagement.objects.get(pk=engagement.pk).status == Engagement.Status.EXPIRED
+        assert [b.status for b in date_bookings(engagement)] == ["expired"] * 3
+        for reader in (producer, musician):
+            assert Notification.objects.filter(recipient=reader, kind="booking_engagement_expired",
+                                               dedupe_key=f"engagement:{engagement.pk}:expired").count() == 1
+    assert not Notification.objects.filter(kind="booking_expired").exists()
+    # And once more, after them: nothing.
+    assert booking_services.bookings_sweep()["expired"] == 0
+    assert Notification.objects.filter(kind="booking_engagement_expired").count() == 6

@@ -105,6 +105,14 @@ class EngagementNoteInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class EngagementWithdrawInputSerializer(serializers.Serializer):
+    bookings = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, allow_null=True, default=None, max_length=MAX_DATES,
+        help_text="Booking ids of the dates to withdraw; leave out to withdraw every date still open.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 help_text="Told to the musician with the withdrawn dates.")
+
+
 class EngagementCancelDateInputSerializer(serializers.Serializer):
     booking = serializers.IntegerField(min_value=1, help_text="The booking id of the date to cancel.")
     reason = serializers.CharField(max_length=2000)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("engagements/<int:pk>/", views.EngagementDetailView.as_view(), name="api-engagement"),
     path("engagements/<int:pk>/accept/", views.EngagementAcceptView.as_view(), name="api-engagement-accept"),
     path("engagements/<int:pk>/decline/", views.EngagementDeclineView.as_view(), name="api-engagement-decline"),
+    path("engagements/<int:pk>/withdraw/", views.EngagementWithdrawView.as_view(), name="api-engagement-withdraw"),
     path("engagements/<int:pk>/cancel-date/", views.EngagementCancelDateView.as_view(),
          name="api-engagement-cancel-date"),
 ]

@@ -19,8 +19,8 @@ ERRORS = {
     400: OpenApiResponse(description="Invalid input: {detail, code, errors: {field: [messages]}}"),
     403: OpenApiResponse(description="Not allowed for your side of the engagement"),
     404: OpenApiResponse(description="No such engagement (or not yours)"),
-    409: OpenApiResponse(description="Not possible now: already answered, expired, a date is taken, or only "
-                                     "all dates may be accepted (`partial_not_allowed`)"),
+    409: OpenApiResponse(description="Not possible now: already answered, expired, withdrawn, a date is taken or "
+                                     "no longer open, or only all dates may be accepted (`partial_not_allowed`)"),
 }
 TAGS = ["engagements"]
 
@@ -128,4 +128,17 @@ class EngagementCancelDateView(APIView):
         data = serializer.validated_data
         services.engagement_cancel_date(engagement_id=pk, booking_id=data["booking"], actor=request.user,
                                         reason=data["reason"], expected_fee=data["expected_fee"])
+        return _detail(request, pk)
+
+
+class EngagementWithdrawView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(**_ACTION, request=s.EngagementWithdrawInputSerializer,
+                   summary="Withdraw an unanswered engagement, or some of its open dates (producer); one message "
+                           "to the musician names the dates")
+    def post(self, request, pk: int):
+        serializer = s.EngagementWithdrawInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.engagement_withdraw(engagement_id=pk, actor=request.user, **serializer.validated_data)
         return _detail(request, pk)

@@ -99,9 +99,15 @@ def _answer(*, engagement_id: int, actor, chosen: list[int] | None, note: str, t
         if (set(chosen) == accepted) if chosen is not None else (accepted and not declined):
             return engagement  # a phone retrying the same answer gets the current state
         raise Conflict("You already answered this engagement.", code="already_answered")
+    open_dates = [b for b in bookings if b.status == Status.OFFERED]
+    withdrawn = Conflict(f"{engagement.producer.greeting_name} withdrew this offer: there is nothing left to answer.",
+                         code="withdrawn")
+    if engagement.status == Engagement.Status.WITHDRAWN:
+        raise withdrawn
     if now >= engagement.expires_at:
         raise OfferExpired("This engagement offer has expired and can no longer be answered.")
-    open_dates = [b for b in bookings if b.status == Status.OFFERED]
+    if not open_dates:
+        raise withdrawn
     take = {b.pk for b in open_dates} if chosen is None else set(chosen)
     if not take <= {b.pk for b in open_dates}:
         raise Conflict("One of the chosen dates is no longer open (the producer withdrew it).",

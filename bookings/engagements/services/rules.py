@@ -51,6 +51,11 @@ def require_musician(engagement: Engagement, actor, action: str) -> None:
         raise Forbidden(f"Only the musician can {action} this engagement.", code="wrong_party")
 
 
+def require_producer(engagement: Engagement, actor, action: str) -> None:
+    if actor.pk != engagement.producer_id:
+        raise Forbidden(f"Only the producer can {action} this engagement.", code="wrong_party")
+
+
 def lock(engagement_id: int) -> Engagement:
     """Lock the engagement row (after the musician's profile, before its bookings: the fixed order)."""
     return (Engagement.objects.select_for_update(of=("self",)).select_related("producer", "musician", "instrument")
