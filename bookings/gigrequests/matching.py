@@ -317,3 +317,27 @@ def still_matches(*, profile: MusicianProfile, slot: Slot) -> bool:
         return False
     return musician_selectors.musician_is_free(profile=profile, starts_at=slot.starts_at, ends_at=slot.ends_at)
 
+
+
+def ask_first_place(candidates: list[Candidate], *, profile_id: int, length: int) -> list[Candidate] | None:
+    """The list of ``length`` with the player the producer chose (from their profile) at the top,
+    ahead of first-call favourites and scores; None when that player does not match this chair."""
+    chosen = next((c for c in candidates if c.profile_id == profile_id), None)
+    if chosen is None:
+        return None
+    if "You chose this player" not in chosen.reasons:
+        chosen.reasons.insert(0, "You chose this player")
+    return [chosen, *(c for c in candidates if c is not chosen)][:length]
+
+
+def ask_first_problem(*, profile_id: int, slots: list[Slot]) -> dict:
+    """Why the player the producer chose is on none of the lists, asked about the chair of an
+    instrument they play (else the first chair), in the same words as a missing favourite."""
+    profile = MusicianProfile.objects.select_related("user").filter(pk=profile_id).first()
+    if profile is None:
+        return {"profile_id": profile_id, "name": "", "placed": False, "instrument": None,
+                "reason": "This musician is no longer on GigBook."}
+    plays = set(profile.instruments.values_list("instrument_id", flat=True))
+    slot = next((s for s in slots if s.instrument.pk in plays), slots[0])
+    return {"profile_id": profile.pk, "name": profile.display_name, "placed": False,
+            "instrument": slot.instrument.slug, "reason": _why_not(profile, slot)}

@@ -30,7 +30,7 @@ from gigbook.core.errors import DomainError, NotFound
 from gigbook.core.text import zone_label
 from gigbook.core.tokens import TokenExpired, TokenInvalid, action_token_is_spent, action_token_read
 from musicians.currencies import currency_options
-from musicians.models import Instrument
+from musicians.models import Instrument, MusicianProfile
 
 
 def moved_from_requests(request, rest: str):
@@ -85,6 +85,12 @@ def request_new(request):
     zone = ZoneInfo((venue or venues[0]).time_zone) if venues else request.user.zone
     if any(i["slug"] == context.instrument for i in options["instruments"]):
         options["prefill_instrument"] = context.instrument
+    # Started from a player's profile: they arrive on the list, asked first, on a chair they play.
+    chosen = _ask_first(request)
+    if chosen is not None:
+        options["ask_first"] = chosen
+        if options.get("prefill_instrument") not in chosen["instruments"] and chosen["instruments"]:
+            options["prefill_instrument"] = chosen["instruments"][0]
     for row in venues:
         row.zone_label = zone_label(row.time_zone)
     user_zone_label = zone_label(request.user.time_zone)
@@ -97,6 +103,20 @@ def request_new(request):
         "currencies": currency_options(), "time_zones": sorted(available_time_zones()),
         "prefill": {"venue": venue.pk if venue else None, **context.local_datetimes(zone)},
     })
+
+
+def _ask_first(request) -> dict | None:
+    """The bookable player named by ``musician=<profile id>`` (lenient like the rest of the carried
+    context: an unknown, unapproved or own profile is dropped, never an error)."""
+    raw = (request.GET.get("musician") or "").strip()
+    if not raw.isdigit() or len(raw) > 11:
+        return None
+    profile = (MusicianProfile.objects.filter(pk=int(raw), status=MusicianProfile.Status.APPROVED, user__is_active=True)
+               .exclude(user_id=request.user.pk).select_related("user").first())
+    if profile is None:
+        return None
+    plays = list(profile.instruments.order_by("-is_primary", "position", "id").values_list("instrument__slug", flat=True))
+    return {"profile_id": profile.pk, "name": profile.display_name, "instruments": plays}
 
 
 @login_required

@@ -57,8 +57,20 @@
       row.querySelector(".chair-count").dataset.errorFor = `chairs.${index}.count`;
     });
   }
-    addChair(options.prefill_instrument || "bass-guitar", 1);
+  addChair(options.prefill_instrument || "bass-guitar", 1);
   document.getElementById("add-chair").addEventListener("click", () => addChair("", 1));
+
+  // Started from a player's profile: they head the list until the producer says otherwise.
+  let askFirst = options.ask_first || null;
+  const askFirstBox = document.getElementById("ask-first");
+  if (askFirstBox) {
+    document.getElementById("ask-first-remove").addEventListener("click", () => {
+      askFirst = null;
+      askFirstBox.remove();
+      preview.hidden = true;
+      form.querySelector(".chair-instrument").focus();
+    });
+  }
 
   const kind = document.getElementById("kind");
   function syncKind() {
@@ -126,6 +138,7 @@
     if (value("max_rate")) data.max_rate = value("max_rate");
     if (value("max_invitees")) data.max_invitees = parseInt(value("max_invitees"), 10);
     if (form.elements.confirm_long.checked) data.confirm_long = true;
+    if (askFirst) data.ask_first = askFirst.profile_id;
     // Left empty: not sent, so the answer says "Fill this in." rather than "Enter an amount".
     for (const name of ["starts_at", "ends_at", "rate"]) if (data[name] === "") delete data[name];
     return data;
@@ -180,6 +193,7 @@
         const item = el("li", { "data-profile": String(candidate.profile_id) });
         const name = el("a", { href: candidate.profile_url }, candidate.name);
         item.append(name, document.createTextNode(` – ${candidate.offered_rate} ${payload.currency}`));
+        if (askFirst && candidate.profile_id === askFirst.profile_id) item.append(" ", el("span", { class: "pill" }, "Asked first"));
         if (candidate.favourite_position) item.append(" ", el("span", { class: "pill" }, "First call"));
         item.append(el("p", { class: "help" }, candidate.reasons.join(" · ") || "New on GigBook"));
         const actions = el("div", { class: "actions" });
@@ -261,6 +275,11 @@
       lists = result.data.groups;
       idempotencyKey = `gr-${Date.now()}-${Math.random().toString(36).slice(2)}`;
       document.getElementById("preview-summary").textContent = strategyText({ ...result.data, strategy: payload.strategy });
+      // The chosen player is never silently missing: say why they cannot be asked.
+      const problem = document.getElementById("ask-first-problem");
+      const chosen = result.data.ask_first;
+      problem.hidden = !chosen || chosen.placed;
+      problem.textContent = chosen && !chosen.placed ? `${chosen.name || "The player you chose"} cannot be asked: ${chosen.reason}` : "";
       renderGroups();
       preview.hidden = false;
       document.getElementById("preview-title").focus();

@@ -92,6 +92,11 @@ class GigRequestInputSerializer(serializers.Serializer):
     )
     confirm_long = serializers.BooleanField(
         required=False, default=False, help_text="Confirms a gig longer than 12 hours (refused without it).")
+    ask_first = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None,
+        help_text="A musician profile id to ask first (e.g. the profile the request was started from): top of "
+                  "the list of the first chair they match. Refused (400) if they cannot be asked; ignored with "
+                  "invitees, whose order is yours.")
 
 
 class GigRequestCancelInputSerializer(serializers.Serializer):
@@ -204,6 +209,14 @@ class GigRequestPreviewGroupSerializer(serializers.Serializer):
         many=True, help_text="When nobody matches: what would widen the chair (such a request cannot be sent).")
 
 
+class GigAskFirstSerializer(serializers.Serializer):
+    profile_id = serializers.IntegerField()
+    name = serializers.CharField()
+    placed = serializers.BooleanField(help_text="On the list, first, for the chair of `instrument`.")
+    instrument = serializers.CharField(allow_null=True, help_text="The chair's instrument slug.")
+    reason = serializers.CharField(help_text="Why they cannot be asked (when not placed).")
+
+
 class GigRequestPreviewSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -212,6 +225,7 @@ class GigRequestPreviewSerializer(serializers.Serializer):
     strategy = serializers.CharField()
     first_time_box_seconds = serializers.IntegerField(allow_null=True)
     groups = GigRequestPreviewGroupSerializer(many=True)
+    ask_first = GigAskFirstSerializer(allow_null=True, help_text="The player you asked to be asked first, if any.")
 
 
 class GigChairSerializer(serializers.ModelSerializer):

@@ -86,7 +86,7 @@ class GigRequestPreviewView(APIView):
         data = {
             "starts_at": cleaned["starts_at"], "ends_at": cleaned["ends_at"], "answer_by": cleaned["answer_by"],
             "time_zone": cleaned["time_zone"], "strategy": cleaned["strategy"], "first_time_box_seconds": preview["first_time_box_seconds"],
-            "groups": preview["groups"],
+            "groups": preview["groups"], "ask_first": preview["ask_first"],
         }
         return Response(s.GigRequestPreviewSerializer(data).data)
 

@@ -201,15 +201,25 @@ def gig_request_preview(*, producer, data: dict[str, Any], exclude_musician_ids=
     """Who would be asked, in which order, per instrument, saving nothing.
 
     A musician who matches several instruments is listed under the first one only (one chair per
-    player per request). Also says why each first-call favourite is missing, if one is.
+    player per request). Also says why each first-call favourite is missing, if one is. With
+    ``data["ask_first"]`` (a profile id) that player heads the first chair they match, ahead of the
+    favourites; ``ask_first`` in the answer says where, or why they cannot be asked.
     """
     now = clock.now()
     cleaned, chairs, _venue = _validate(producer=producer, data=data, now=now)
     groups, taken = [], set(exclude_musician_ids)
+    # The player whose profile the request was started from goes first on the first chair they match.
+    first_id, first = data.get("ask_first"), None
     for instrument, count in chairs:
         slot = _slot(producer, cleaned, instrument)
         everyone = matching.match_candidates(slot=slot, now=now, exclude_musician_ids=taken)
         listed = everyone[: _list_length(cleaned)]
+        if first_id and first is None:
+            placed = matching.ask_first_place(everyone, profile_id=first_id, length=_list_length(cleaned))
+            if placed is not None:
+                listed = placed
+                first = {"profile_id": first_id, "name": placed[0].name, "placed": True,
+                         "instrument": instrument.slug, "reason": ""}
         taken.update(c.musician_id for c in listed)
         groups.append({
             "instrument": instrument,
@@ -225,7 +235,9 @@ def gig_request_preview(*, producer, data: dict[str, Any], exclude_musician_ids=
     probe = GigRequest(**cleaned)
     if not in_broadcast_mode(probe, now):
         first_box = int(time_box(probe, now).total_seconds())
-    return {"cleaned": cleaned, "groups": groups, "first_time_box_seconds": first_box}
+    if first_id and first is None:
+        first = matching.ask_first_problem(profile_id=first_id, slots=[_slot(producer, cleaned, i) for i, _ in chairs])
+    return {"cleaned": cleaned, "groups": groups, "first_time_box_seconds": first_box, "ask_first": first}
 
 
 def _edited_lists(
@@ -271,6 +283,8 @@ def gig_request_create(*, producer, data: dict[str, Any], idempotency_key: str =
     ``data`` is the API's validated shape (see api/serializers.py). ``data["invitees"]`` (optional)
     is the producer's edited list per instrument, in order; otherwise the ranked matches are used.
     Returns the request; ``request.replayed`` is True when ``idempotency_key`` was already used.
+    ``data["ask_first"]`` (optional, a profile id) puts that player at the top of the list of the
+    first chair they match (ignored with ``invitees``, which carry the order themselves).
     Raises ValidationFailed / Forbidden. Locks nothing that exists yet; sends inside the
     transaction through ``notify``.
     """
@@ -308,6 +322,11 @@ def _create(*, producer, data: dict[str, Any], idempotency_key: str) -> GigReque
     with transaction.atomic():
         if invitees is None:
             preview = gig_request_preview(producer=producer, data=data, exclude_musician_ids=data.get("_exclude", ()))
+            first = preview["ask_first"]
+            if first is not None and not first["placed"]:
+                # Asked for by name: never silently left off (the page's preview shows this before sending).
+                raise ValidationFailed(fields={"ask_first": [
+                    f"{first['name'] or 'This player'} cannot be asked: {first['reason']}"]})
             cleaned = preview["cleaned"]
             chairs = [(group["instrument"], group["count"]) for group in preview["groups"]]
             lists = {group["instrument"].pk: group["candidates"] for group in preview["groups"]}
