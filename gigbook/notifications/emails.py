@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import functools
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 
 from django.conf import settings
 from django.core import signing
@@ -27,6 +27,24 @@ class UnsubscribeLinkInvalid(DomainError):
     default_detail = "This unsubscribe link is not valid. It may have been copied incompletely."
 
 
+class _URLListHeader(UnstructuredHeader):
+    """List-Unsubscribe: angle-bracketed URLs, written on one line.
+
+    The standard folding turns a header with a word longer than a line (our signed unsubscribe
+    URL is ~130 characters) into RFC 2047 encoded words, ``=?utf-8?q?=3Chttp=3A//...``: the URL is
+    then no longer in the header for a mail client that does not decode them (they are not allowed
+    in this header, RFC 2369), and the encoding cost a tenth of the CPU of rendering the message.
+    A line may be 998 characters long (RFC 5322); a longer or non-ASCII value folds as before.
+    """
+
+    def fold(self, *, policy) -> str:
+        value = str(self)
+        line = f"{self.name}: {value}"
+        if value.isascii() and len(line) <= 998 and not any(c in value for c in "\r\n"):
+            return line + policy.linesep
+        return super().fold(policy=policy)
+
+
 class _HeaderClasses(HeaderRegistry):
     """The standard header registry, keeping the class it makes for each header name.
 
@@ -39,6 +57,7 @@ class _HeaderClasses(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._classes: dict[str, type] = {}
+        self.map_to_type("list-unsubscribe", _URLListHeader)
 
     def map_to_type(self, name: str, cls: type) -> None:
         super().map_to_type(name, cls)
@@ -61,7 +80,7 @@ def _with_header_classes(policy: email.policy.Policy) -> email.policy.Policy:
 
 
 class Email(EmailMultiAlternatives):
-    """``EmailMultiAlternatives`` rendered with the caching header registry; the bytes are the same."""
+    """``EmailMultiAlternatives`` rendered with the caching header registry (List-Unsubscribe unfolded)."""
 
     def message(self, *, policy: email.policy.Policy = email.policy.default):
         # Backends pass their own policy (SMTP: CRLF line ends); only the header factory changes.
