@@ -4,6 +4,8 @@ producer's desk page then shows each date's status."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -98,4 +100,54 @@ def test_the_producer_form_adds_date_rows_and_passes_axe(live_server, browser, p
     expect(desk.locator("fieldset.date-row")).to_have_count(4)
     expect(desk.locator("fieldset.date-row legend").last).to_have_text("Date 4")
     assert violations(desk) == []
+    desk.context.close()
+
+
+def test_the_producer_withdraws_dates_then_the_offer_and_the_phone_link_says_so(live_server, browser, phone,
+                                                                               producer, musician):
+    profile = make_profile(musician)
+    engagement = offer_engagement(producer, profile, make_venue(producer), allow_partial=False)
+    first, second, third = date_bookings(engagement)
+    link = Notification.objects.get(recipient=musician, kind="booking_engagement_offered").url
+
+    desk = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    desk.goto(f"{live_server.url}/login/")
+    desk.get_by_label("Email").fill(producer.email)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Log in").click()
+    desk.goto(f"{live_server.url}/engagements/{engagement.pk}/")
+    desk.get_by_text("Withdraw the offer…").click()
+    withdraw = desk.locator("#withdraw")
+    withdraw.get_by_label("Date 1:").uncheck()
+    withdraw.get_by_label("Note for Mia Musician (optional)").fill("Leeds and Glasgow are off")
+    assert violations(desk) == []
+    withdraw.get_by_role("button", name="Withdraw the offer").click()
+    expect(desk.get_by_text("Dates withdrawn. Mia Musician has been told; the other dates are still offered."))\
+        .to_be_visible()
+    expect(desk.locator(f'tr[data-booking="{second.pk}"]')).to_contain_text("Withdrawn")
+    expect(desk.locator(f'tr[data-booking="{first.pk}"]')).to_contain_text("Offered")
+    assert [b.status for b in date_bookings(engagement)] == ["offered", "withdrawn", "withdrawn"]
+    message = Notification.objects.get(recipient=musician, kind="booking_engagement_withdrawn")
+    assert "Sun 06 Jun 2027, 19:00–22:00 (Europe/London)" in message.body
+    assert "Leeds and Glasgow are off" in message.body
+
+    # On the phone the one date left is what accepting takes.
+    phone.goto(f"{live_server.url}{link}")
+    expect(phone.get_by_role("button", name="Accept this date")).to_be_visible()
+    expect(phone.locator(f'.date-card[data-booking="{second.pk}"]')).to_contain_text("Withdrawn")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The producer withdraws the rest: one open date, so no ticks, just the button.
+    desk.get_by_text("Withdraw the offer…").click()
+    desk.locator("#withdraw").get_by_role("button", name="Withdraw the offer").click()
+    expect(desk.get_by_text("Offer withdrawn. Mia Musician has been told.")).to_be_visible()
+    expect(desk.locator("#engagement-state")).to_contain_text("You withdrew this offer")
+    expect(desk.get_by_text("Withdraw the offer…")).to_have_count(0)
+    assert Engagement.objects.get(pk=engagement.pk).status == "withdrawn"
+    assert Notification.objects.filter(recipient=musician, kind="booking_engagement_withdrawn").count() == 2
+
+    phone.reload()
+    expect(phone.get_by_role("status")).to_contain_text("Pat Producer withdrew this offer: there is nothing to answer.")
+    expect(phone.get_by_role("button", name=re.compile("Accept"))).to_have_count(0)
+    assert violations(phone) == []
     desk.context.close()
