@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 
-from gigbook.core.throttling import count_in_window, redis_client
+from gigbook.core.throttling import count_in_window, redis_client, round_trip
 
 VERSION_KEY = "musicians:search:version"
 
@@ -66,11 +66,12 @@ def lookup_and_count(key: str | None, counter: str, window: int) -> tuple[bytes 
         return page, version, count
     backend = caches["default"]
     counter_key = backend.make_and_validate_key(counter)
+    throttle = (("INCR", counter_key), ("EXPIRE", counter_key, window))
     if key is None:  # page cache off: the throttle only
-        return None, None, client.pipeline(transaction=False).incr(counter_key).expire(counter_key, window).execute()[0]
-    pipe = client.pipeline(transaction=False).get(backend.make_and_validate_key(VERSION_KEY))
-    pipe.get(backend.make_and_validate_key(key))
-    raw_version, entry, count, _ = pipe.incr(counter_key).expire(counter_key, window).execute()
+        return None, None, round_trip(client, *throttle)[0]
+    raw_version, entry, count, _ = round_trip(
+        client, ("GET", backend.make_and_validate_key(VERSION_KEY)), ("GET", backend.make_and_validate_key(key)), *throttle,
+    )
     version = int(raw_version) if raw_version is not None else _initial_version()
     if entry is not None:
         stored_version, _, body = entry.partition(b"\n")

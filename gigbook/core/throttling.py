@@ -19,6 +19,9 @@ import time
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError as RedisResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.throttling import SimpleRateThrottle
 
 from gigbook.core.clientip import client_address
@@ -40,6 +43,42 @@ def redis_client():
     return client
 
 
+def round_trip(client, *commands: tuple) -> list:
+    """Send ``commands`` in one write and read their replies: a pipeline without the Pipeline object.
+
+    redis-py's pipeline spends ~60 µs of Python per call on its command stack, response callbacks
+    and bookkeeping (measured with four commands); on a cached search page that was a fifth of the
+    request. Replies come back raw (bytes, int); a Redis error reply raises ``ResponseError`` after
+    every reply has been read, so the pooled connection stays in step. A connection that dropped
+    while idle in the pool (Redis restarted) is reconnected and the commands sent once more, as
+    the pipeline's default retry does.
+    """
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        packed = connection.pack_commands(commands)
+        try:
+            connection.send_packed_command(packed)
+        except (RedisConnectionError, RedisTimeoutError):
+            connection.disconnect()
+            connection.send_packed_command(packed)  # connects again
+        replies, error = [], None
+        for _ in commands:
+            try:
+                replies.append(connection.read_response())
+            except RedisResponseError as exc:
+                replies.append(None)
+                error = error or exc
+    except BaseException:
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
+    if error is not None:
+        raise error
+    return replies
+
+
 class FixedWindowThrottle(SimpleRateThrottle):
     # Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] ("anon", "user"), as DRF's throttles'.
     def __init__(self):  # the scope depends on the request (see counter)
@@ -49,9 +88,14 @@ class FixedWindowThrottle(SimpleRateThrottle):
         """(cache key of this client's counter for the current window, limit, window seconds)."""
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            scope, ident = "user", f"u{user.pk}"
-        else:
-            scope, ident = "anon", f"a{client_address(request)}"
+            return self._counter("user", f"u{user.pk}")
+        return self.anonymous_counter(request)
+
+    def anonymous_counter(self, request) -> tuple[str, int, int]:
+        """counter() for a request known to carry no credentials; it leaves request.user alone."""
+        return self._counter("anon", f"a{client_address(request)}")
+
+    def _counter(self, scope: str, ident: str) -> tuple[str, int, int]:
         limit, window = self.parse_rate(self.THROTTLE_RATES[scope])
         self._window = window
         return f"throttle:fw:{ident}:{int(time.time() // window)}", limit, window
@@ -76,7 +120,7 @@ def count_in_window(key: str, window: int) -> int:
     if client is not None:
         backend = caches["default"]
         full_key = backend.make_and_validate_key(key)
-        count, _ = client.pipeline(transaction=False).incr(full_key).expire(full_key, window).execute()
+        count, _ = round_trip(client, ("INCR", full_key), ("EXPIRE", full_key, window))
         return count
     cache = caches["default"]
     cache.add(key, 0, window)

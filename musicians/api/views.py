@@ -20,6 +20,7 @@ from gigbook.core.api import validated_or_400
 from gigbook.core.throttling import FixedWindowThrottle
 from musicians import cache as search_cache
 from musicians import search, selectors, services
+from musicians.api.fastpath import answer_cached_pages, page_key
 from musicians.api.pagination import SearchPagination
 from musicians.api.serializers import (
     BlockInSerializer,
@@ -183,15 +184,24 @@ class MusicianSearchView(generics.GenericAPIView):
     pagination_class = SearchPagination
     queryset = MusicianProfile.objects.none()  # for the schema; get() asks musicians.search
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Anonymous cache hits are answered in front of DRF (fastpath.py); the rest come here.
+        return answer_cached_pages(super().as_view(**initkwargs), cls, initkwargs)
+
     def check_throttles(self, request):
         # Keyed by the whole URL (it ends up in the "next"/"previous" links) and the zone naive times
         # are read in; looked up before validation, and only answers to valid searches are stored.
         zone = request.user.zone if request.user.is_authenticated else timezone.get_default_timezone()
         self.page_zone = zone
-        self.page_key = search_cache.page_key({"url": request.build_absolute_uri(), "zone": str(zone)})
+        self.page_key = page_key(request, zone)
         throttle = FixedWindowThrottle()
         counter, limit, window = throttle.counter(request)
-        self.cached_body, self.page_version, count = search_cache.lookup_and_count(self.page_key, counter, window)
+        done = getattr(request._request, "search_lookup", None)  # the fast path's round trip, if it made one
+        if done is not None and (done.page_key, done.counter) == (self.page_key, counter):
+            self.cached_body, self.page_version, count = done.body, done.version, done.count
+        else:
+            self.cached_body, self.page_version, count = search_cache.lookup_and_count(self.page_key, counter, window)
         if not throttle.verdict(count, limit, window):
             self.throttled(request, throttle.wait())
 
