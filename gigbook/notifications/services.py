@@ -145,7 +145,8 @@ def _held_as_push_fallback(channel: str, channels: list[str], now, fallback_afte
 
 
 class _Connections:
-    """What the sends of one batch share: one connection to the mail server, opened at the first email.
+    """What the sends of one batch share: one connection to the mail server, opened at the first
+    email, and one SMS backend (Twilio's keeps its HTTPS connection between texts).
 
     ``message.send()`` opens and closes a connection per message: with SMTP a connect, greeting and
     EHLO every time (and TLS and a login with a real relay). One per batch keeps each message its
@@ -156,6 +157,12 @@ class _Connections:
 
     def __init__(self) -> None:
         self._mail = None
+        self._sms = None
+
+    def sms(self):
+        if self._sms is None:
+            self._sms = get_sms_backend()
+        return self._sms
 
     def send_email(self, message) -> None:
         if self._mail is None:
@@ -170,12 +177,14 @@ class _Connections:
 
     def close(self) -> None:
         mail, self._mail = self._mail, None
-        if mail is None:
-            return
-        try:
-            mail.close()
-        except Exception:  # every message already has its outcome recorded; a failed QUIT changes none
-            logger.warning("closing the mail connection failed", exc_info=True)
+        sms, self._sms = self._sms, None
+        for what, held in (("mail", mail), ("SMS", sms)):
+            if held is None or not hasattr(held, "close"):  # an SMS backend of another shape keeps nothing open
+                continue
+            try:
+                held.close()
+            except Exception:  # every message already has its outcome recorded; a failed close changes none
+                logger.warning("closing the %s connection failed", what, exc_info=True)
 
 
 def _send_email(notification: Notification, connections: _Connections) -> None:
@@ -203,7 +212,7 @@ def _send_sms(notification: Notification, connections: _Connections) -> None:
     if link and link not in text and f"{settings.SITE_URL}/" not in text:
         text = f"{text} {link}"
     text = f"{text} Settings: {account_url()}"
-    get_sms_backend().send(to=notification.recipient.phone, text=text)
+    connections.sms().send(to=notification.recipient.phone, text=text)
 
 
 def _push_payload(notification: Notification) -> dict:

@@ -9,11 +9,10 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import logging
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -36,6 +35,9 @@ class BaseSMSBackend:
     def send(self, *, to: str, text: str) -> str:
         """Send ``text`` to the E.164 number ``to``; return the provider's message id."""
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Let go of any connection kept open between sends."""
 
 
 class ConsoleSMSBackend(BaseSMSBackend):
@@ -68,7 +70,13 @@ class MemorySMSBackend(BaseSMSBackend):
 
 
 class TwilioSMSBackend(BaseSMSBackend):
-    """Twilio's Messages API over HTTPS with basic auth; no SDK needed for one POST."""
+    """Twilio's Messages API over HTTPS with basic auth; no SDK needed for one POST.
+
+    An instance keeps its HTTPS connection open between sends (a delivery batch uses one instance),
+    so a batch of texts pays one TCP and TLS handshake instead of one per text. Each text is still
+    its own request, accepted or refused on its own; after a network error the connection is
+    closed and the next send opens a new one (the failed text is retried later, as before).
+    """
 
     api_base = "https://api.twilio.com"
 
@@ -79,24 +87,37 @@ class TwilioSMSBackend(BaseSMSBackend):
         self.api_base = getattr(settings, "TWILIO_API_BASE", "") or self.api_base
         if not (self.account_sid and self.auth_token and self.from_number):
             raise SMSError("Twilio is not configured (TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN/TWILIO_FROM_NUMBER).", transient=False)
+        base = urllib.parse.urlsplit(self.api_base)
+        self._https, self._host, self._port = base.scheme == "https", base.hostname, base.port
+        self._path = f"{base.path.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        credentials = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {credentials}", "Content-Type": "application/x-www-form-urlencoded"}
+        self._connection: http.client.HTTPConnection | None = None
 
     def send(self, *, to: str, text: str) -> str:
-        url = f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         data = urllib.parse.urlencode({"To": to, "From": self.from_number, "Body": text}).encode()
-        credentials = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        request = urllib.request.Request(  # noqa: S310 - fixed https URL from settings
-            url, data=data, method="POST", headers={"Authorization": f"Basic {credentials}"}
-        )
         try:
-            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
-                payload = json.loads(response.read().decode() or "{}")
-        except urllib.error.HTTPError as exc:
+            if self._connection is None:
+                connection_class = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+                self._connection = connection_class(self._host, self._port, timeout=15)
+            self._connection.request("POST", self._path, body=data, headers=self._headers)
+            response = self._connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out, closed by the server
+            self.close()
+            raise SMSError(f"Twilio unreachable: {exc!r}") from exc
+        if response.will_close:
+            self.close()
+        if response.status >= 400:
             # 4xx other than 429 means the message itself is bad (e.g. invalid number): do not retry.
-            transient = exc.code == 429 or exc.code >= 500
-            raise SMSError(f"Twilio answered HTTP {exc.code}", transient=transient) from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise SMSError(f"Twilio unreachable: {exc}") from exc
-        return str(payload.get("sid", ""))
+            transient = response.status == 429 or response.status >= 500
+            raise SMSError(f"Twilio answered HTTP {response.status}", transient=transient)
+        return str(json.loads(body.decode() or "{}").get("sid", ""))
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
 
 def get_sms_backend() -> BaseSMSBackend:
