@@ -8,7 +8,10 @@ more statements fetched the instruments and genres of the page. Here:
 
 - the matches are capped at ``SEARCH_RESULT_CAP + 1`` once, unordered; counting those capped
   candidates is the count, and when there are no more than the cap the page is cut from them;
-  past the cap the page is found by walking the result order, as before, in the same statement;
+  past the cap the page is found by walking the result order, as before, in the same statement.
+  With an instrument or genre filter the candidates are found from those rows one profile at a
+  time (the planner, which cannot estimate the travel-reach test, would scan every profile);
+- "pencilled" (a hold on the window) is asked of the page's rows only;
 - the account name, instruments, genres and calendar state of the page's rows are subqueries of the outer
   query, evaluated for the page's rows only (on PostgreSQL; SQLite, the demo, reads them with
   ``selectors.card_details``);
@@ -125,26 +128,40 @@ def search_page(
     where = ["p.status = %s", "NOT EXISTS (SELECT 1 FROM accounts_user iu WHERE iu.id = p.user_id AND NOT iu.is_active)"]
     params: list = [MusicianProfile.Status.APPROVED]
     extra_select, extra_params = [], []
+    pencilled, pencilled_params = "", []
+    # "Plays / lists every one of these" (each a semi-join). Kept apart: on PostgreSQL they also
+    # drive the capped candidates (see ``cand`` below).
+    lists, list_params = [], []
     for instrument_id in dict.fromkeys(instrument_ids):
-        where.append("EXISTS (SELECT 1 FROM musicians_profileinstrument xi WHERE xi.profile_id = p.id "
-                     "AND xi.instrument_id = %s)")
-        params.append(instrument_id)
+        lists.append(("musicians_profileinstrument", "instrument_id"))
+        list_params.append(instrument_id)
     for genre_id in dict.fromkeys(genre_ids):
-        where.append("EXISTS (SELECT 1 FROM musicians_profilegenre xg WHERE xg.profile_id = p.id AND xg.genre_id = %s)")
-        params.append(genre_id)
+        lists.append(("musicians_profilegenre", "genre_id"))
+        list_params.append(genre_id)
+    list_where = [f"EXISTS (SELECT 1 FROM {table} x{n} WHERE x{n}.profile_id = p.id AND x{n}.{column} = %s)"  # noqa: S608
+                  for n, (table, column) in enumerate(lists)]
     window = available_from is not None and available_to is not None
     if window:
         lo, hi = ops.adapt_datetimefield_value(available_from), ops.adapt_datetimefield_value(available_to)
+        # Firm busy time, one probe per candidate: on PostgreSQL the partial btree index
+        # (profile_id, ends_at) INCLUDE (starts_at) WHERE source <> 'hold' (migration 0011) reads
+        # the musician's intervals ending after the window starts, inside the index; the same
+        # probe on the (profile_id, time range) GiST index cost about half of a broad search's
+        # count (bench/README.md). Same answer as the range overlap: a row's ends_at > starts_at
+        # (musicians_busy_nonempty).
+        where.append("NOT EXISTS (SELECT 1 FROM musicians_busyinterval b WHERE b.profile_id = p.id "
+                     "AND b.ends_at > %s AND b.starts_at < %s AND b.source <> 'hold')")
+        params.extend([lo, hi])
         if postgres:  # written as the GiST index expression, or the planner would not use it
-            overlap = "tstzrange(b.starts_at, b.ends_at, '[)') && tstzrange(%s::timestamptz, %s::timestamptz, '[)')"
-            overlap_params = [lo, hi]
+            held = "tstzrange(h.starts_at, h.ends_at, '[)') && tstzrange(%s::timestamptz, %s::timestamptz, '[)')"
+            held_params = [lo, hi]
         else:
-            overlap, overlap_params = "b.starts_at < %s AND b.ends_at > %s", [hi, lo]
-        busy = f"SELECT 1 FROM musicians_busyinterval b WHERE b.profile_id = p.id AND {overlap} AND b.source"  # noqa: S608 (fixed fragments; values are parameters)
-        where.append(f"NOT EXISTS ({busy} <> 'hold')")
-        params.extend(overlap_params)
-        extra_select.append(f"EXISTS ({busy} = 'hold') AS pencilled")
-        extra_params.extend(overlap_params)
+            held, held_params = "h.starts_at < %s AND h.ends_at > %s", [hi, lo]
+        # Asked of the page's rows only (it orders nothing): planned once, not per branch, and
+        # not probed for every capped candidate.
+        pencilled = (", EXISTS (SELECT 1 FROM musicians_busyinterval h WHERE h.profile_id = c.id "  # noqa: S608
+                     f"AND {held} AND h.source = 'hold') AS pencilled")
+        pencilled_params = held_params
     if currency:
         # Converted in SQL with the rates in force today (one CASE of parameters, no join): the
         # filter, the order and the card all use the same rounded amount.
@@ -195,34 +212,56 @@ def search_page(
     extra = "".join(f", {column}" for column in extra_select)
     # Only fixed fragments, column names from this module and integers are formatted in; values are parameters.
     columns = ", ".join("p." + c for c in _COLUMNS)
-    conditions = " AND ".join(where)
-    matches = f"SELECT p.id, p.user_id, {columns}{extra} FROM musicians_musicianprofile p WHERE {conditions}"  # noqa: S608
+    select = f"SELECT p.id, p.user_id, {columns}{extra} FROM musicians_musicianprofile p WHERE "  # noqa: S608
+    matches = select + " AND ".join(list_where + where)
+    match_params = [*extra_params, *list_params, *params]
+    if postgres and lists:
+        # The capped candidates start from the instrument/genre rows, one profile looked up by
+        # primary key at a time, and stop at the cap + 1-th match: what a broad search (a common
+        # instrument, no genre) needs, as bench/README.md measures. Left to itself the planner
+        # scans every profile instead: it has no estimate for "the venue is within this
+        # musician's travel radius" (the reach rectangle's four comparisons are taken as
+        # independent, the distance test as a fixed third), guesses a few hundred matches where
+        # there are thousands, and so never expects the LIMIT to stop a walk early. OFFSET 0
+        # keeps the per-profile subquery from being flattened back into that plan. Each profile
+        # comes at most once: a profile lists an instrument or a genre once (unique constraints).
+        first_table, first_column = lists[0]
+        others = "".join(
+            f" AND EXISTS (SELECT 1 FROM {table} y{n} WHERE y{n}.profile_id = d.profile_id AND y{n}.{column} = %s)"  # noqa: S608
+            for n, (table, column) in enumerate(lists[1:]))
+        driver = f"SELECT d.profile_id FROM {first_table} d WHERE d.{first_column} = %s{others}"  # noqa: S608
+        candidates = (f"SELECT m.* FROM ({driver}) ids CROSS JOIN LATERAL "  # noqa: S608
+                      f"({select}p.id = ids.profile_id AND {' AND '.join(where)} OFFSET 0) m")
+        candidate_params = [*list_params, *extra_params, *params]
+    else:
+        candidates, candidate_params = matches, match_params
     offset = (int(page) - 1) * int(page_size)
     limits = f"LIMIT {int(page_size)} OFFSET {offset}"
     # As the capped paginator slices: never past the (cap + 1)-th match.
     broad_limits = f"LIMIT {max(0, min(int(page_size), int(cap) + 1 - offset))} OFFSET {offset}"
     details = f", {_NAME}, {_INSTRUMENTS_JSON}, {_GENRES_JSON}" if postgres else f", {_NAME}"
-    # ``cand``: any cap + 1 matches, unordered (the planner may start from the most selective index
-    # and stop early); their number is the count. When it is within the cap, cand holds every match
+    # ``cand``: any cap + 1 matches, unordered (found from the instrument/genre rows when there are
+    # such filters, as above; otherwise the planner may start from the most selective index), and
+    # it stops early; their number is the count. When it is within the cap, cand holds every match
     # and the page is sorted out of it. Past the cap (a broad search), the page is walked in result
     # order over all matches instead (the rating index, stopping after the page), by the second
     # branch; PostgreSQL evaluates each branch's count test once and skips the branch not taken.
     sql = (
-        f"WITH cand AS MATERIALIZED ({matches} LIMIT {int(cap) + 1}), total AS (SELECT count(*) AS n FROM cand) "  # noqa: S608
-        f"SELECT c.*, (SELECT n FROM total) AS total, {_STALE_CALENDAR}{details} FROM ("
+        f"WITH cand AS MATERIALIZED ({candidates} LIMIT {int(cap) + 1}), total AS (SELECT count(*) AS n FROM cand) "  # noqa: S608
+        f"SELECT c.*, (SELECT n FROM total) AS total, {_STALE_CALENDAR}{details}{pencilled} FROM ("
         f"SELECT * FROM (SELECT * FROM cand WHERE (SELECT n FROM total) <= {int(cap)} "
         f"ORDER BY {order.replace('c.', '')} {limits}) small "
         f"UNION ALL SELECT * FROM ({matches} AND (SELECT n FROM total) > {int(cap)} ORDER BY {inner_order} {broad_limits}) "
         f"broad) c ORDER BY {order}"
     )
-    params = [*extra_params, *params, ops.adapt_datetimefield_value(stale_before()), *extra_params, *params]
+    params = [*candidate_params, ops.adapt_datetimefield_value(stale_before()), *pencilled_params, *match_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return SearchPage(total=0, cards=[])
     return SearchPage(total=rows[0][2 + len(_COLUMNS) + len(extra_select)],
-                      cards=_cards(rows, extra_select, rate_kind, currency, postgres))
+                      cards=_cards(rows, extra_select, rate_kind, currency, postgres, pencilled=bool(pencilled)))
 
 
 def _photo_url(name: str) -> str | None:
@@ -230,10 +269,9 @@ def _photo_url(name: str) -> str | None:
 
 
 def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, currency: str | None,
-           postgres: bool) -> list[dict]:
+           postgres: bool, *, pencilled: bool) -> list[dict]:
     names = [column.rsplit(" AS ", 1)[1] for column in extra_select]
     base = 2 + len(_COLUMNS)
-    pencilled_at = base + names.index("pencilled") if "pencilled" in names else None
     distance_at = base + names.index("distance_km") if "distance_km" in names else None
     converted_at = base + names.index("converted_rate") if "converted_rate" in names else None
     stale_at = base + len(names) + 1  # after "total"
@@ -255,7 +293,7 @@ def _cards(rows: list[tuple], extra_select: list[str], rate_kind: str, currency:
         distance = row[distance_at] if distance_at is not None else None
         cards.append({
             "id": pid,
-            "pencilled": bool(row[pencilled_at]) if pencilled_at is not None else False,
+            "pencilled": bool(row[-1]) if pencilled else False,
             "calendar_out_of_date": bool(row[stale_at]),
             "display_name": stage_name or row[name_at] or "",
             "headline": headline,

@@ -156,6 +156,33 @@ def test_the_cap_cuts_the_count_and_the_pages_as_before(api_client, directory, s
             assert response.json()["count_capped"] is True
 
 
+def test_the_cap_with_instrument_and_genre_filters_answers_as_before(api_client, directory, settings, monkeypatch):
+    # With an instrument or a genre the capped candidates are found from the instrument/genre
+    # rows, one profile at a time (a broad search's count); past the cap the page is still walked
+    # in result order over every match.
+    from musicians.api.pagination import CappedPaginator
+
+    settings.MUSICIAN_SEARCH_CACHE_SECONDS = 0
+    monkeypatch.setattr(CappedPaginator, "cap", 6)
+    near = {"near": f"{PLACES[0][0]},{PLACES[0][1]}"}
+    window = {"available_from": "2027-03-10T10:00Z", "available_to": "2027-03-10T12:00Z"}
+    capped = set()
+    for filters in [{"instrument": "flute"}, {"genre": "jazz"}, {"instrument": ["flute", "tenor-sax"]},
+                    {"instrument": "drums", "genre": "rock"}, {"instrument": "electric-guitar", **window, **near},
+                    {"genre": "soul", "max_rate": "100", "currency": "GBP"}]:
+        for extra in [{"page_size": "4"}, {"page_size": "4", "page": "2"}, {"page_size": "5", "ordering": "rate"},
+                      {"page_size": "3", "ordering": "experience", "page": "2"}]:
+            query = {**filters, **extra}
+            response = api_client.get(SEARCH, query)
+            status, expected = reference_body(query)
+            assert response.status_code == status, query
+            if status == 200:
+                assert response.content == expected, query
+                if response.json()["count_capped"]:
+                    capped.add(str(filters))
+    assert len(capped) >= 3  # the cap is crossed, with one filter and with several
+
+
 class RoundTrips:
     """Counts what is sent to Redis: one pipeline (or one command) is one send."""
 
