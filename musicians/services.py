@@ -76,6 +76,25 @@ def busy_interval_add(
     return interval
 
 
+def busy_intervals_add(*, profile: MusicianProfile, windows: list[tuple[datetime, datetime, int | str]], source: str,
+                       label: str = "") -> None:
+    """``busy_interval_add`` for many (starts_at, ends_at, source_id) windows in one statement (an
+    engagement's accepted dates). Idempotent in the same way: a window already written is skipped."""
+    if source not in BusyInterval.Source.values:
+        raise ValueError(f"Unknown busy source {source!r}.")
+    for starts_at, ends_at, _ in windows:
+        if timezone.is_naive(starts_at) or timezone.is_naive(ends_at) or ends_at <= starts_at:
+            raise ValueError("A busy interval needs aware datetimes with ends_at after starts_at.")
+    if not windows:
+        return
+    BusyInterval.objects.bulk_create(
+        [BusyInterval(profile=profile, starts_at=starts_at, ends_at=ends_at, source=source,
+                      source_id=str(source_id), label=label[:200]) for starts_at, ends_at, source_id in windows],
+        ignore_conflicts=True,  # musicians_busy_unique: (source, source_id, starts_at)
+    )
+    search_cache.invalidate()
+
+
 def busy_interval_take(
     *, profile: MusicianProfile, starts_at: datetime, ends_at: datetime, source: str, source_id: int | str,
     label: str = "",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError
+from django.db.models import Q
 
 from bookings import messages
 from bookings.models import Booking, BookingEvent
@@ -156,7 +157,9 @@ def booking_answer_guard_register(guard: Callable[[Booking, str], None]) -> None
         _answer_guards.append(guard)
 
 
-def _require_transition(booking: Booking, action: str, now: datetime) -> str:
+def _require_transition(booking: Booking, action: str, now: datetime, *, guards: bool = True) -> str:
+    """The state machine's rule for ``action`` now. ``guards=False`` only for an answer that has
+    lifted the guards itself (an engagement's answer marks the engagement answered first)."""
     if booking.status == Status.OFFERED and now >= booking.expires_at and action != "expire":
         raise OfferExpired()
     target = TRANSITIONS.get((booking.status, action))
@@ -165,7 +168,7 @@ def _require_transition(booking: Booking, action: str, now: datetime) -> str:
             f"A booking that is {booking.get_status_display().lower()} cannot be {messages.ACTION_PAST[action]}.",
             code="invalid_transition",
         )
-    if action in ANSWER_ACTIONS:
+    if guards and action in ANSWER_ACTIONS:
         for guard in _answer_guards:
             guard(booking, action)
     return target
@@ -192,6 +195,32 @@ def _apply(booking: Booking, *, action: str, actor, now: datetime, note: str = "
         booking=booking, actor=actor, action=action, from_status=from_status, to_status=booking.status,
         note=note[:2000], at=now,
     )
+
+
+def _apply_many(bookings: list[Booking], *, action: str, actor, now: datetime, fields: tuple[str, ...] = ()) -> None:
+    """``_apply`` for many bookings in two statements (one UPDATE, one INSERT of their history),
+    whatever their number. Caller holds the locks and has checked each transition."""
+    if not bookings:
+        return
+    moves = []
+    for booking in bookings:
+        moves.append((booking, booking.status))
+        booking.status = TRANSITIONS[(booking.status, action)]
+        booking.status_changed_at = booking.updated_at = now
+        booking.status_changed_by = actor
+        booking.sequence += 1
+    try:
+        Booking.objects.bulk_update(
+            bookings, sorted({"status", "status_changed_at", "status_changed_by", "updated_at", "sequence", *fields}))
+    except IntegrityError as exc:
+        if _is_exclusion_violation(exc):
+            raise BookingConflict() from exc
+        raise
+    BookingEvent.objects.bulk_create([
+        BookingEvent(booking=booking, actor=actor, action=action, from_status=from_status, to_status=booking.status,
+                     at=now)
+        for booking, from_status in moves
+    ])
 
 
 def _clean_text(value: str | None, field: str, max_length: int, *, required: bool = False) -> str:
@@ -223,6 +252,34 @@ def _ensure_free(profile: MusicianProfile, *, musician_id: int, starts_at: datet
     conflicts = musician_selectors.musician_conflicts(profile=profile, starts_at=starts_at, ends_at=ends_at)
     if any(interval.source == BusyInterval.Source.BLOCK for interval in conflicts):
         raise MusicianUnavailable()
+
+
+def _first_taken(profile: MusicianProfile, bookings: list[Booking]) -> tuple[Booking, type[Conflict]] | None:
+    """``_ensure_free`` for many windows of one musician in three statements, whatever their number:
+    the first of ``bookings`` (in the given order) that overlaps an accepted booking or an
+    unavailability block, with the error ``_ensure_free`` would raise for it. Caller holds the
+    musician lock."""
+    if not bookings:
+        return None
+    windows = Q()
+    for booking in bookings:
+        windows |= Q(starts_at__lt=booking.ends_at, ends_at__gt=booking.starts_at)
+    taken = list(Booking.objects.filter(windows, musician_id=profile.user_id, status__in=Booking.BLOCKING_STATUSES)
+                 .exclude(pk__in=[b.pk for b in bookings]).values_list("starts_at", "ends_at"))
+    # The busy time over the whole span at once (weekly blocks past the written horizon included).
+    span = musician_selectors.musician_conflicts(profile=profile, starts_at=min(b.starts_at for b in bookings),
+                                                 ends_at=max(b.ends_at for b in bookings))
+    blocks = [(i.starts_at, i.ends_at) for i in span if i.source == BusyInterval.Source.BLOCK]
+
+    def hits(booking: Booking, intervals) -> bool:
+        return any(start < booking.ends_at and end > booking.starts_at for start, end in intervals)
+
+    for booking in bookings:
+        if hits(booking, taken):
+            return booking, BookingConflict
+        if hits(booking, blocks):
+            return booking, MusicianUnavailable
+    return None
 
 
 @dataclass(frozen=True)

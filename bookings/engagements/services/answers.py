@@ -30,14 +30,15 @@ from bookings.services.common import (
     MusicianUnavailable,
     OfferExpired,
     _apply,
+    _apply_many,
     _clean_text,
-    _ensure_free,
     _field_error,
+    _first_taken,
     _require_transition,
     musician_lock,
 )
 from bookings.services.lifecycle import booking_cancel
-from bookings.services.offers import _hold_time, _set_reminders
+from bookings.services.offers import _hold_times, _set_reminders
 from gigbook.core import clock
 from gigbook.core.errors import Conflict, Forbidden, NotFound
 from gigbook.core.tokens import ActionToken, action_token_spend
@@ -54,25 +55,34 @@ def _spend(token: ActionToken | None, engagement: Engagement, actor) -> None:
     action_token_spend(token)
 
 
-def _accept_date(profile: MusicianProfile, booking: Booking, actor, now) -> None:
-    """offered -> accepted, as ``booking_accept`` does it, minus its per-booking message: the
-    engagement sends one message for all its dates."""
-    _require_transition(booking, "accept", now)
+def _accept_dates(profile: MusicianProfile, bookings: list[Booking], actor, now) -> None:
+    """Each date offered -> accepted, as ``booking_accept`` does it (its transition rule, free check,
+    reminders, history, busy time and bumped holds) minus its per-booking message: the engagement
+    sends one message for all its dates. Set-based: the same few statements for 1 date or 60.
+    The engagement is marked answered first, so the per-date guard is not asked again."""
+    if not bookings:
+        return
+    for booking in bookings:
+        _require_transition(booking, "accept", now, guards=False)
+    clash = _first_taken(profile, bookings)
     try:
-        _ensure_free(profile, musician_id=booking.musician_id, starts_at=booking.starts_at, ends_at=booking.ends_at,
-                     booking_id=booking.pk)
-        booking.accepted_at = now
-        _set_reminders(booking, now)
-        _apply(booking, action="accept", actor=actor, now=now, fields=("accepted_at", "remind_24h_at", "remind_2h_at"))
+        if clash is not None:
+            raise clash[1]()
+        for booking in bookings:
+            booking.accepted_at = now
+            _set_reminders(booking, now)
+        _apply_many(bookings, action="accept", actor=actor, now=now,
+                    fields=("accepted_at", "remind_24h_at", "remind_2h_at"))
     except (BookingConflict, MusicianUnavailable) as exc:
         why = "you are already booked then" if isinstance(exc, BookingConflict) else "you marked that time unavailable"
-        raise type(exc)(f"You cannot take {date_label(booking)}: {why}. Untick that date or decline it; "
+        which = date_label(clash[0]) if clash is not None else "one of these dates"
+        raise type(exc)(f"You cannot take {which}: {why}. Untick that date or decline it; "
                         "nothing was accepted.") from exc
-    _hold_time(profile, booking)
+    _hold_times(profile, bookings, now)
 
 
 def _decline_date(booking: Booking, actor, now, note: str) -> None:
-    _require_transition(booking, "decline", now)
+    _require_transition(booking, "decline", now, guards=False)
     booking.response_note = note
     _apply(booking, action="decline", actor=actor, now=now, note=note, fields=("response_note",))
 
@@ -119,14 +129,11 @@ def _answer(*, engagement_id: int, actor, chosen: list[int] | None, note: str, t
     engagement.status = Engagement.Status.ANSWERED
     engagement.answered_at = engagement.updated_at = now
     engagement.save(update_fields=["status", "answered_at", "updated_at"])
-    accepted, declined = [], []
-    for booking in open_dates:
-        if booking.pk in take:
-            _accept_date(profile, booking, actor, now)
-            accepted.append(booking)
-        else:
-            _decline_date(booking, actor, now, note)
-            declined.append(booking)
+    accepted = [b for b in open_dates if b.pk in take]
+    declined = [b for b in open_dates if b.pk not in take]
+    _accept_dates(profile, accepted, actor, now)
+    for booking in declined:
+        _decline_date(booking, actor, now, note)
     messages.notify_answered(engagement, accepted=accepted, declined=declined, note=note)
     return engagement
 
