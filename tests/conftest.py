@@ -418,7 +418,8 @@ def push_service(vapid_keys):
     decrypts each message with the browser's keys (RFC 8291, aes128gcm, via http-ece) and keeps it.
 
     ``browser()`` makes a subscription; ``.answer[endpoint] = 410`` makes one gone;
-    ``.received`` lists {"endpoint", "headers", "payload"}.
+    ``.received`` lists {"endpoint", "headers", "payload", "client"} (client: the sender's address and
+    port, one per connection: it keeps connections alive, HTTP/1.1, as real push services do).
     """
     import json
     import threading
@@ -445,6 +446,8 @@ def push_service(vapid_keys):
         return json.loads(_b64url_decode(claims))["aud"] == audience
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def log_message(self, *args):
             pass
 
@@ -462,10 +465,12 @@ def push_service(vapid_keys):
             except Exception as exc:  # a malformed push is refused, as a real service does
                 service.refused.append(f"{exc.__class__.__name__}: {exc}")
                 self.send_response(400)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
             if status < 300:
-                service.received.append({"endpoint": endpoint, "headers": dict(self.headers), "payload": payload})
+                service.received.append({"endpoint": endpoint, "headers": dict(self.headers), "payload": payload,
+                                         "client": self.client_address})
             self.send_response(status)
             self.send_header("Location", f"{service.url}/message/{len(service.received)}")
             self.send_header("Content-Length", "0")

@@ -146,7 +146,8 @@ def _held_as_push_fallback(channel: str, channels: list[str], now, fallback_afte
 
 class _Connections:
     """What the sends of one batch share: one connection to the mail server, opened at the first
-    email, and one SMS backend (Twilio's keeps its HTTPS connection between texts).
+    email, one SMS backend (Twilio's keeps its HTTPS connection between texts) and one push backend
+    (one HTTP session for the push services).
 
     ``message.send()`` opens and closes a connection per message: with SMTP a connect, greeting and
     EHLO every time (and TLS and a login with a real relay). One per batch keeps each message its
@@ -158,11 +159,17 @@ class _Connections:
     def __init__(self) -> None:
         self._mail = None
         self._sms = None
+        self._push = None
 
     def sms(self):
         if self._sms is None:
             self._sms = get_sms_backend()
         return self._sms
+
+    def push(self):
+        if self._push is None:
+            self._push = get_push_backend()
+        return self._push
 
     def send_email(self, message) -> None:
         if self._mail is None:
@@ -178,7 +185,8 @@ class _Connections:
     def close(self) -> None:
         mail, self._mail = self._mail, None
         sms, self._sms = self._sms, None
-        for what, held in (("mail", mail), ("SMS", sms)):
+        push, self._push = self._push, None
+        for what, held in (("mail", mail), ("SMS", sms), ("push", push)):
             if held is None or not hasattr(held, "close"):  # an SMS backend of another shape keeps nothing open
                 continue
             try:
@@ -235,7 +243,7 @@ def _send_push(notification: Notification, connections: _Connections) -> None:
     still waiting at the push service (and the service worker shows it under the same tag).
     """
     payload = _push_payload(notification)
-    backend = get_push_backend()
+    backend = connections.push()
     delivered, failures = False, []
     for subscription in PushSubscription.objects.filter(user_id=notification.recipient_id):
         try:

@@ -43,6 +43,20 @@ def test_a_push_is_encrypted_for_the_browser_with_ttl_topic_and_urgency(make_use
     assert len(push_service.received) == 2
 
 
+def test_the_pushes_of_a_batch_share_one_connection_to_the_push_service(make_user, client_for, push_service):
+    players = [make_user(email=f"push{n}@example.com", notify_by_email=False) for n in range(3)]
+    for player in players:
+        subscribe(client_for, player, push_service.browser(f"phone-{player.pk}"))
+    ids = [services.notify(recipient=player, kind="booking_offered", title="Offer", body="Bass", url=f"/bookings/{n}/").pk
+           for n, player in enumerate(players)]
+
+    results = services.notifications_deliver(notification_ids=ids)
+
+    assert all(channels == {"push": "sent"} for channels in results.values()), results
+    assert len(push_service.received) == 3
+    assert len({message["client"] for message in push_service.received}) == 1  # one TCP (and TLS) handshake
+
+
 def test_a_subscription_the_push_service_says_is_gone_is_deleted(make_user, client_for, push_service):
     user = make_user(email="gone@example.com", notify_by_email=False)
     old, new = push_service.browser("old-laptop"), push_service.browser("new-phone")
