@@ -10,3 +10,8 @@ class BookingsConfig(AppConfig):
         from musicians import producer_context
 
         producer_context.register(places=venue_places_for_owner)
+        # Confirmations the accept wrote and could not render after commit (the process died).
+        from bookings.messages import ACCEPTED, render_accepted
+        from gigbook.notifications.rendering import renderer_register
+
+        renderer_register(ACCEPTED, render_accepted)

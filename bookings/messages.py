@@ -72,17 +72,19 @@ def _page(booking: Booking) -> str:
     return f"/bookings/{booking.pk}/"
 
 
+def _ics_attachment(booking: Booking, recipient, stamp: datetime) -> dict:
+    return {
+        "filename": f"gigbook-booking-{booking.pk}.ics",
+        "content": booking_ics(booking, for_user=recipient, stamp=stamp),
+        # iTIP (RFC 6047): mail clients act on an invitation or cancellation only with the method here.
+        "mimetype": f"text/calendar; method={booking_ics_method(booking)}",
+    }
+
+
 def _item(booking: Booking, recipient, *, event: str, title: str, body: str, sms: str, url: str | None = None,
           ics: bool = False) -> dict:
     """One message as ``notify``'s keyword arguments (rendered here, written by the caller)."""
-    attachments = None
-    if ics:
-        attachments = [{
-            "filename": f"gigbook-booking-{booking.pk}.ics",
-            "content": booking_ics(booking, for_user=recipient, stamp=clock.now()),
-            # iTIP (RFC 6047): mail clients act on an invitation or cancellation only with the method here.
-            "mimetype": f"text/calendar; method={booking_ics_method(booking)}",
-        }]
+    attachments = [_ics_attachment(booking, recipient, clock.now())] if ics else None
     return dict(
         recipient=recipient,
         kind=f"booking_{event}",
@@ -134,21 +136,65 @@ def notify_countered(booking: Booking) -> None:
     )
 
 
+ACCEPTED = "booking_accepted"
+
+
 def accepted_items(booking: Booking) -> list[dict]:
     """The confirmation to each side (with the .ics), as ``notify_many`` items; ``booking`` as accepted."""
+    items = accepted_items_to_render(booking)
+    for item in items:
+        item["body"], item["attachments"] = accepted_content(booking, item["recipient"], stamp=clock.now())
+        del item["render_args"]
+    return items
+
+
+def accepted_items_to_render(booking: Booking) -> list[dict]:
+    """The confirmations with only what is cheap (title, text, link); body and .ics come later.
+
+    For the accept, which writes these while it holds the musician's lock and renders the rest
+    after commit (``accepted_content``; ``render_accepted`` when the accepting process died first).
+    """
     items = []
     for recipient in (booking.producer, booking.musician):
         other = booking.musician if recipient.pk == booking.producer_id else booking.producer
-        items.append(_item(
-            booking, recipient, event="accepted",
+        items.append(dict(
+            recipient=recipient, kind=ACCEPTED,
             title=f"Confirmed: {booking.instrument.name} with {other.greeting_name}, {_fmt(booking.starts_at, booking.zone)}",
-            body=f"The booking is confirmed.\n\n{_details(booking, recipient)}\n\n"
-                 "The attached calendar entry adds it to your calendar.",
-            sms=f"GigBook: confirmed – {booking.instrument.name} with {other.greeting_name}, "
-                f"{_fmt(booking.starts_at, booking.zone)} ({booking.time_zone}).",
-            ics=True,
+            body="", url=_page(booking),
+            sms_text=f"GigBook: confirmed – {booking.instrument.name} with {other.greeting_name}, "
+                     f"{_fmt(booking.starts_at, booking.zone)} ({booking.time_zone}).",
+            # One notification per recipient per booking event; sequence is bumped by every transition.
+            dedupe_key=f"booking:{booking.pk}:accepted:{booking.sequence}",
+            render_args={"booking": booking.pk, "sequence": booking.sequence},
         ))
     return items
+
+
+def accepted_content(booking: Booking, recipient, *, stamp: datetime) -> tuple[str, list]:
+    """The body and .ics of one side's confirmation; ``stamp`` is the .ics DTSTAMP (the row's created_at)."""
+    body = (f"The booking is confirmed.\n\n{_details(booking, recipient)}\n\n"
+            "The attached calendar entry adds it to your calendar.")
+    return body, [_ics_attachment(booking, recipient, stamp)]
+
+
+def render_accepted(rows: list) -> dict[int, tuple[str, list]]:
+    """Renderer of confirmations left waiting (see gigbook.notifications.rendering): one read.
+
+    The booking as it was accepted: if it has moved on since (cancelled, say), its status and
+    sequence are put back to those of the accept, so the late confirmation reads as it would have.
+    """
+    ids = {row.render_args["booking"] for row in rows}
+    bookings = Booking.objects.select_related("producer", "musician", "instrument", "venue").in_bulk(ids)
+    rendered = {}
+    for row in rows:
+        booking = bookings.get(row.render_args["booking"])
+        if booking is None:
+            continue  # deleted with its notifications (cascade): nothing to send
+        if booking.sequence != row.render_args["sequence"]:
+            booking.status, booking.sequence = Booking.Status.ACCEPTED, row.render_args["sequence"]
+        recipient = booking.producer if row.recipient_id == booking.producer_id else booking.musician
+        rendered[row.pk] = accepted_content(booking, recipient, stamp=row.created_at)
+    return rendered
 
 
 def notify_accepted(booking: Booking) -> None:

@@ -1,16 +1,19 @@
 """Accepting an offer: the busiest write, kept short while the musician's row is locked.
 
-What does not depend on the locked state is done before the locks: the booking is read once
-(with its parties; that read also answers "may this caller see it"), and the confirmations are
-rendered from it as they will read once accepted (bodies, .ics) with their channels looked up.
-Under the musician's lock the overlap check runs first, in one statement, so the players who lost
-a race for that musician learn it before they wait for any booking row. The booking is then
-locked and compared with what was read; only if something changed in between (rare: a venue
-edit) are the messages rendered again, under the lock.
+Before the locks, one read: the booking with its parties (it also answers "may this caller see
+it") and, in the same statement, the parties' channel choices for confirmations. Under the
+musician's lock the overlap check runs first, in one statement, so the players who lost a race for
+that musician learn it there and leave: no booking row waited for, nothing rendered, the search
+cache left alone. The winner then locks the booking, writes it, its history and busy time, and the
+two confirmations with only their cheap parts (title, text, link) and their delivery rows; the
+bodies and .ics files are rendered after commit, from the booking as committed, and stored before
+delivery is enqueued. If the process dies in between, the worker (or the inbox) renders them with
+the same function before they are sent or shown (``gigbook.notifications.rendering``).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,26 +39,44 @@ from bookings.services.offers import _set_reminders, _spend
 from gigbook.core import clock
 from gigbook.core.errors import NotFound
 from gigbook.core.tokens import ActionToken
-from gigbook.notifications.outbox import outbox_prepare
-from gigbook.notifications.services import notify_many
+from gigbook.notifications import outbox, preferences
 from musicians import cache as search_cache
 from musicians import selectors as musician_selectors
 from musicians import services as musician_services
 from musicians.models import BusyInterval, MusicianProfile
 
+logger = logging.getLogger(__name__)
+
 Status = Booking.Status
 _RELATED = ("producer", "musician", "instrument", "venue")
+_PARTIES = ("producer_id", "musician_id")
+_CONFIRMATIONS = preferences.kind_group(messages.ACCEPTED)
 
 
 def booking_read_for_party(*, booking_id: int, actor) -> Booking:
     """The booking with its parties, instrument and venue, unlocked, if ``actor`` is a party or staff.
 
-    One statement; 404 for anyone else (no existence leak).
+    One statement, which also reads the parties' channel choices for a confirmation (see
+    ``_confirmation_facts``); 404 for anyone else (no existence leak).
     """
-    booking = Booking.objects.select_related(*_RELATED).filter(pk=booking_id).first()
+    booking = (
+        Booking.objects.select_related(*_RELATED)
+        .annotate(**outbox.channel_facts_annotations(user_fields=_PARTIES, group=_CONFIRMATIONS))
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None or actor is None or not (booking.is_party(actor) or actor.is_staff):
         raise NotFound("No such booking.")
     return booking
+
+
+def _confirmation_facts(snapshot: Booking | None, booking: Booking) -> outbox.ChannelFacts | None:
+    """The channel choices read with the snapshot, if it was read for the same two parties."""
+    if snapshot is None or not hasattr(snapshot, f"_cf_{_PARTIES[0]}_push"):
+        return None
+    if (snapshot.producer_id, snapshot.musician_id) != (booking.producer_id, booking.musician_id):
+        return None
+    return outbox.channel_facts_from_row(snapshot, user_fields=_PARTIES, group=_CONFIRMATIONS)
 
 
 def booking_accept_as_party(*, booking_id: int, actor) -> Booking:
@@ -107,25 +128,6 @@ def _refuse_if_taken(taken: _Taken) -> None:
         raise MusicianUnavailable()
 
 
-def _fingerprint(booking: Booking) -> tuple:
-    """Every stored value of the booking and of the rows its messages quote."""
-    rows = [booking, *(getattr(booking, name) for name in _RELATED)]
-    return tuple(
-        tuple(getattr(row, f.attname) for f in row._meta.concrete_fields) if row is not None else None for row in rows
-    )
-
-
-def _as_accepted(booking: Booking, actor, now: datetime) -> Booking:
-    """A copy of ``booking`` as accepting it at ``now`` leaves it (for rendering its messages)."""
-    draft = Booking(**{f.attname: getattr(booking, f.attname) for f in Booking._meta.concrete_fields})
-    for name in _RELATED:
-        setattr(draft, name, getattr(booking, name))
-    draft.status, draft.status_changed_at, draft.status_changed_by = Status.ACCEPTED, now, actor
-    draft.updated_at, draft.sequence, draft.accepted_at = now, booking.sequence + 1, now
-    _set_reminders(draft, now)
-    return draft
-
-
 def _may_accept(booking: Booking, actor, token: ActionToken | None, now: datetime) -> bool:
     """Whether the unlocked read says this accept can go ahead (else the locked path finds out why)."""
     token_fits = token is None or (
@@ -143,17 +145,16 @@ def booking_accept(
     with the clock under the lock, whether or not the sweep has run), a time that overlaps
     another accepted booking (BookingConflict; the exclusion constraint backs this up) or an
     unavailability block (MusicianUnavailable). Writes busy time, sets the 24 h / 2 h reminder
-    times, releases open holds on that time, notifies both sides (confirmation with .ics). A
-    repeat by the musician returns the booking unchanged. ``snapshot``: the booking as
+    times, releases open holds on that time, notifies both sides (confirmation with .ics: written
+    under the lock without body and .ics, rendered and stored right after commit, then delivery
+    enqueued). A repeat by the musician returns the booking unchanged. ``snapshot``: the booking as
     ``booking_read_for_party`` returned it, when the caller has read it already.
     """
     now = clock.now()
     snapshot = snapshot or booking_read_for_party(booking_id=booking_id, actor=actor)
     early = _may_accept(snapshot, actor, token, now)
-    prepared = outbox_prepare(messages.accepted_items(_as_accepted(snapshot, actor, now)), now=now) if early else None
+    written: list = []
     with transaction.atomic():
-        # Bumped now and again after commit: a search page computed meanwhile is never served.
-        search_cache.invalidate()
         profile = musician_lock(musician_id=snapshot.musician_id)
         taken = None
         if early:
@@ -167,10 +168,12 @@ def booking_accept(
             return booking
         _require_transition(booking, "accept", clock.now())
         _spend(token, booking, actor)
-        unchanged = early and _fingerprint(booking) == _fingerprint(snapshot)
         if taken is None or (booking.starts_at, booking.ends_at) != (snapshot.starts_at, snapshot.ends_at):
             taken = _time_taken(profile, booking)
             _refuse_if_taken(taken)
+        # Bumped now and again after commit: a search page computed meanwhile is never served.
+        # Only by the accept that goes ahead: a player who lost the race changed nothing.
+        search_cache.invalidate()
         booking.accepted_at = now
         _set_reminders(booking, now)
         _apply(booking, action="accept", actor=actor, now=now, fields=("accepted_at", "remind_24h_at", "remind_2h_at"))
@@ -180,8 +183,26 @@ def booking_accept(
         )
         if taken.holds:
             holds_bump_for_booking(booking=booking, now=now)
-        if unchanged:
-            notify_many([], prepared=prepared)
-        else:
-            messages.notify_accepted(booking)
+        written = outbox.outbox_write(outbox.outbox_prepare(
+            messages.accepted_items_to_render(booking), now=now, facts=_confirmation_facts(snapshot, booking)
+        ))
+    _render_confirmations(booking, written)
     return booking
+
+
+def _render_confirmations(booking: Booking, written: list) -> None:
+    """Render the confirmations just committed (body, .ics), store them, then enqueue their delivery.
+
+    From the booking as committed, so a venue edited between the unlocked read and the locks is
+    quoted as it is now. A failure here must not turn a committed accept into an error: the rows
+    stay waiting and the worker renders them before sending. (Inside a caller's transaction this
+    runs before that commits: still right, only no longer outside the musician's lock.)
+    """
+    rendered = {}
+    try:
+        for pk, message in written:
+            rendered[pk] = messages.accepted_content(booking, message.recipient, stamp=message.created_at)
+    except Exception:
+        logger.exception("rendering the confirmations after the accept failed", extra={"booking": booking.pk})
+        rendered = {}
+    outbox.outbox_fill(written, rendered)

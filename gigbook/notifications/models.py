@@ -22,6 +22,11 @@ class Notification(models.Model):
     attachments = models.JSONField(default=list, blank=True)
     # Guards against writing the same event twice (e.g. "reminder-24h:booking-12").
     dedupe_key = models.CharField(max_length=200, blank=True)
+    # Set while ``body`` and ``attachments`` are still to be rendered by the renderer registered for
+    # ``kind`` (what it needs, e.g. {"booking": 12, "sequence": 3}); null once they are. A service that
+    # must not render while it holds a lock (accept) writes the row like this and fills it after commit;
+    # whoever reads it first (the delivering worker, the inbox) renders it if that never happened.
+    render_args = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -26,6 +26,7 @@ from gigbook.notifications import outbox, preferences
 from gigbook.notifications.emails import account_url, email_build
 from gigbook.notifications.models import Delivery, Notification, PushSubscription
 from gigbook.notifications.push import MAX_BODY_CHARS, PushError, PushGone, get_push_backend, opened_token, topic_for
+from gigbook.notifications.rendering import notifications_render_pending
 from gigbook.notifications.sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -400,6 +401,9 @@ def _send_claimed(delivery: Delivery, connections: _Connections) -> str:
         )
         return Delivery.Status.SKIPPED
     try:
+        if delivery.notification.render_args is not None:
+            # Its renderer failed just now (see _render_waiting): try again with the backoff.
+            raise NotRenderedYet("The message could not be rendered yet.")
         SENDERS[delivery.channel](delivery.notification, connections)
     except Exception as exc:  # any channel failure is recorded, never lost
         transient = getattr(exc, "transient", True)
@@ -424,6 +428,29 @@ def _send_claimed(delivery: Delivery, connections: _Connections) -> str:
     return Delivery.Status.SENT
 
 
+class NotRenderedYet(Exception):
+    transient = True
+
+
+def _render_waiting(claimed: list[Delivery]) -> None:
+    """Render the claimed messages whose body was never rendered (the writer died after commit).
+
+    Each delivery of one notification carries its own copy of the row: render once, share it.
+    """
+    first: dict[int, Notification] = {}
+    for delivery in claimed:
+        if delivery.notification.render_args is not None:
+            first.setdefault(delivery.notification_id, delivery.notification)
+    if not first:
+        return
+    notifications_render_pending(first.values())
+    for delivery in claimed:
+        done = first.get(delivery.notification_id)
+        if done is not None and done.render_args is None:
+            row = delivery.notification
+            row.body, row.attachments, row.render_args = done.body, done.attachments, None
+
+
 def _extend_lease(delivery_ids: list[int], claim_token: str) -> None:
     Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.SENDING, claim_token=claim_token).update(
         lease_expires_at=clock.now() + _lease()
@@ -443,6 +470,7 @@ def notifications_deliver(
     """
     claim_token = claim_token or uuid.uuid4().hex
     claimed, results = _claim_for_notifications(list(notification_ids), claim_token, node)
+    _render_waiting(claimed)
     heartbeat_every = settings.NOTIFICATION_LEASE_SECONDS / 3
     last_heartbeat = time.monotonic()
     connections = _Connections()
@@ -513,6 +541,7 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = clock.now()
         notification.save(update_fields=["read_at"])
+    notifications_render_pending([notification])
     return notification
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gigbook.core.errors import NotFound
 from gigbook.notifications import preferences, services
 from gigbook.notifications.emails import UnsubscribeLinkInvalid, unsubscribe_read
+from gigbook.notifications.rendering import notifications_render_pending
 from gigbook.notifications.selectors import notification_list_for_user
 
 
@@ -14,6 +15,9 @@ from gigbook.notifications.selectors import notification_list_for_user
 def inbox(request):
     paginator = Paginator(notification_list_for_user(user=request.user), 20)
     page_obj = paginator.get_page(request.GET.get("page"))
+    # A message written a moment ago may still wait for its body (rendered after its writer committed).
+    page_obj.object_list = list(page_obj.object_list)
+    notifications_render_pending(page_obj.object_list)
     return render(request, "notifications/inbox.html", {"page_obj": page_obj})
 
 

@@ -1,6 +1,7 @@
 """Accept's cost: an HTTP accept through the real stack (token auth, DRF, service, response) in a
-bounded number of SQL statements; a player who lost the race is told without waiting for the booking's
-row; messages rendered before the locks are rendered again when the booking changed meanwhile."""
+bounded number of SQL statements, its confirmations complete (rendered after commit) when it answers;
+a player who lost the race is told without waiting for the booking's row; the confirmations quote the
+booking as committed, also when it changed between the unlocked read and the locks."""
 
 import threading
 from datetime import datetime, timedelta
@@ -40,11 +41,15 @@ def test_http_accept_is_at_most_sixteen_statements(now, producer, musician, prof
     assert sorted(accepted.values_list("recipient_id", flat=True)) == sorted([producer.pk, musician.pk])
     assert set(Delivery.objects.filter(notification__in=accepted, notification__recipient=musician)
                .values_list("channel", flat=True)) == {"email", "sms"}
+    # Rendered and stored after commit, before the response.
+    for note in accepted:
+        assert note.render_args is None and note.body.startswith("The booking is confirmed.")
+        assert note.attachments[0]["mimetype"] == "text/calendar; method=REQUEST"
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.ACCEPTED
 
 
 @pytest.mark.django_db
-def test_messages_rendered_before_the_lock_are_rendered_again_when_the_booking_changed(
+def test_confirmations_quote_the_booking_as_committed_when_it_changed_after_the_unlocked_read(
     now, producer, musician, profile, venue
 ):
     booking = offer(producer, profile, venue=venue, starts_at=datetime(2027, 6, 5, 9, 0, tzinfo=now.tzinfo))

@@ -19,6 +19,7 @@ from gigbook.notifications.api.serializers import (
 )
 from gigbook.notifications.models import Notification, PushSubscription
 from gigbook.notifications.push import vapid_public_key
+from gigbook.notifications.rendering import notifications_render_pending
 from gigbook.notifications.selectors import notification_list_for_user
 
 
@@ -45,6 +46,19 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         return notification_list_for_user(user=self.request.user)
+
+    # A message written a moment ago may still wait for its body (rendered after its writer
+    # committed): whoever shows it first renders it, so the inbox never shows an empty one.
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            notifications_render_pending(page)
+        return page
+
+    def get_object(self):
+        notification = super().get_object()
+        notifications_render_pending([notification])
+        return notification
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
