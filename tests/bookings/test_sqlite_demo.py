@@ -1,5 +1,6 @@
-"""Demo mode (SQLite, no EXCLUDE constraints): the migration applies, the admin's full_clean works, and
-the service's own overlap check under the musician lock still refuses a double booking."""
+"""Demo mode (SQLite, no EXCLUDE constraints): the migration applies, the admin's full_clean works, the
+service's own overlap check under the musician lock still refuses a double booking, and the confirmations
+rendered after commit are stored there too."""
 
 import json
 import os
@@ -19,6 +20,7 @@ call_command("migrate", verbosity=0)
 from django.db import connection
 from bookings import services
 from bookings.models import Booking
+from gigbook.notifications.models import Notification
 from gigbook.core import clock
 from gigbook.core.errors import Conflict
 from gigbook.accounts.models import User
@@ -39,7 +41,10 @@ except Conflict as exc:
     outcome = exc.code
 Booking.objects.get(pk=first.pk).full_clean()  # would crash on SQLite if the EXCLUDE were validated
 print(json.dumps({"vendor": connection.vendor, "second": outcome,
-                  "accepted": Booking.objects.filter(status="accepted").count()}))
+                  "accepted": Booking.objects.filter(status="accepted").count(),
+                  "confirmations": sorted((n.render_args is None, n.body.startswith("The booking is confirmed."),
+                                           n.attachments[0]["mimetype"])
+                                          for n in Notification.objects.filter(kind="booking_accepted"))}))
 """
 
 
@@ -52,4 +57,5 @@ def test_demo_mode_on_sqlite_refuses_double_booking_without_the_constraint(tmp_p
                             timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"vendor": "sqlite", "second": "double_booking",
-                                                                   "accepted": 1}
+                                                                   "accepted": 1, "confirmations": [
+        [True, True, "text/calendar; method=REQUEST"]] * 2}
