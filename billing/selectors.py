@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Case, CharField, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
@@ -26,6 +27,23 @@ def user_today(user) -> date:
     return clock.now().astimezone(user.zone).date()
 
 
+def invoice_today(invoice: Invoice) -> date:
+    """Today where the invoice's dates are kept: the musician's zone (its issue and due dates, the
+    reminders and the late charge are all in it). Whoever looks, so both parties see one answer to
+    "is it overdue?" even when the producer's calendar is still on the due date."""
+    return user_today(invoice.musician)
+
+
+def _overdue(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Issued invoices past their due date in their musician's zone (one date per zone among them)."""
+    qs = qs.filter(status=Invoice.Status.ISSUED, kind=Invoice.Kind.INVOICE)
+    now = clock.now()
+    past_due = Q(pk__in=[])
+    for zone in qs.order_by().values_list("musician__time_zone", flat=True).distinct():
+        past_due |= Q(musician__time_zone=zone, due_date__lt=now.astimezone(ZoneInfo(zone)).date())
+    return qs.filter(past_due)
+
+
 def invoices_for_user(*, user, role: str | None = None, status: str | None = None) -> QuerySet[Invoice]:
     """The user's invoices (as musician, producer or both), newest first. select_related: both parties, booking."""
     if role == "musician":
@@ -36,7 +54,7 @@ def invoices_for_user(*, user, role: str | None = None, status: str | None = Non
     else:
         qs = Invoice.objects.filter(Q(musician=user) | (Q(producer=user) & ~Q(status=Invoice.Status.DRAFT)))
     if status == "overdue":
-        qs = qs.filter(status=Invoice.Status.ISSUED, kind=Invoice.Kind.INVOICE, due_date__lt=user_today(user))
+        qs = _overdue(qs)
     elif status:
         qs = qs.filter(status=status)
     return qs.select_related("musician", "producer", "booking").order_by("-created_at", "-id")
@@ -157,7 +175,7 @@ def earnings_summary(*, user, start: date, end: date, group_by: str = "status") 
 
 def earnings_invoices(*, user, start: date, end: date) -> QuerySet[Invoice]:
     """The invoices behind ``earnings_summary`` (same filter), for the CSV export."""
-    return _earned_invoices(user, start, end).select_related("producer", "booking").order_by("issue_date", "sequence")
+    return _earned_invoices(user, start, end).select_related("musician", "producer", "booking").order_by("issue_date", "sequence")
 
 
 def owed_by_producer(*, user) -> QuerySet[Invoice]:

@@ -44,7 +44,9 @@ def _get_invoice(request, pk: int) -> Invoice:
         raise Http404("No such invoice.") from exc
 
 
-def _status(invoice: Invoice, today: date) -> dict:
+def _status(invoice: Invoice) -> dict:
+    # Overdue by the musician's calendar, as the reminders say, whichever party is looking.
+    today = selectors.invoice_today(invoice)
     value = "overdue" if invoice.kind == Invoice.Kind.INVOICE and invoice.is_overdue(today) else invoice.status
     label = "Overdue" if value == "overdue" else ("Credit note" if invoice.kind == Invoice.Kind.CREDIT_NOTE
                                                   else invoice.get_status_display())
@@ -79,8 +81,7 @@ def ready_link(request, token: str):
         except DomainError as exc:
             status, error, errors = exc.status_code, exc.detail, _errors(exc)
         invoice.refresh_from_db()
-    today = selectors.user_today(invoice.musician)
-    context = {**document_context(invoice, show_bank=True), "token": token, "status": _status(invoice, today),
+    context = {**document_context(invoice, show_bank=True), "token": token, "status": _status(invoice),
                "error": error, "errors": errors}
     return render(request, "billing/ready.html", context, status=status)
 
@@ -96,8 +97,8 @@ def invoice_list(request):
     owed = list(selectors.owed_by_producer(user=user)[:200]) if user.is_producer else []
     return render(request, "billing/list.html", {
         "drafts": [i for i in mine if i.status == Invoice.Status.DRAFT],
-        "sent": [(i, _status(i, today)) for i in mine if i.status != Invoice.Status.DRAFT],
-        "owed": [(i, _status(i, today)) for i in owed],
+        "sent": [(i, _status(i)) for i in mine if i.status != Invoice.Status.DRAFT],
+        "owed": [(i, _status(i)) for i in owed],
         "today": today,
     })
 
@@ -109,7 +110,7 @@ def invoice_detail(request, pk: int):
     today = selectors.user_today(user)
     context = document_context(invoice, show_bank=selectors.can_see_bank_details(user, invoice))
     context.update({
-        "status": _status(invoice, today),
+        "status": _status(invoice),
         "is_musician": user.pk == invoice.musician_id,
         "is_producer": user.pk == invoice.producer_id,
         "payments": list(invoice.payments.all()),
@@ -355,12 +356,11 @@ def export_invoices(request):
     response, writer = _csv_response(f"invoices-{start}-{end}.csv")
     writer.writerow(["Number", "Issue date", "Due date", "Producer", "Booking", "Kind", "Status", "Currency", "Net",
                      "VAT", "Total", "Paid", "Outstanding"])
-    today = selectors.user_today(user)
     for invoice in selectors.earnings_invoices(user=user, start=start, end=end):
         writer.writerow([_cell(invoice.number), invoice.issue_date, invoice.due_date,
                          _cell(invoice.snapshot.get("producer", {}).get("name", invoice.producer.full_name)),
                          _cell(invoice.snapshot.get("booking", {}).get("summary", "")), invoice.get_work_kind_display(),
-                         _status(invoice, today)["label"], invoice.currency, _money(invoice.subtotal),
+                         _status(invoice)["label"], invoice.currency, _money(invoice.subtotal),
                          _money(invoice.vat_amount), _money(invoice.total), _money(invoice.paid_amount),
                          _money(invoice.outstanding)])
     return response
@@ -416,10 +416,9 @@ def export_owed(request):
     response, writer = _csv_response("invoices-received.csv")
     writer.writerow(["Number", "From", "Issue date", "Due date", "Status", "Currency", "Net", "VAT", "Total", "Paid",
                      "Outstanding", "PO reference"])
-    today = selectors.user_today(user)
     for invoice in selectors.invoices_for_user(user=user, role="producer").order_by("issue_date", "id"):
         writer.writerow([_cell(invoice.number), _cell(invoice.snapshot.get("musician", {}).get("name", "")),
-                         invoice.issue_date, invoice.due_date, _status(invoice, today)["label"], invoice.currency,
+                         invoice.issue_date, invoice.due_date, _status(invoice)["label"], invoice.currency,
                          _money(invoice.subtotal), _money(invoice.vat_amount), _money(invoice.total),
                          _money(invoice.paid_amount), _money(invoice.outstanding),
                          _cell(invoice.snapshot.get("po_reference", ""))])
@@ -431,7 +430,7 @@ def owed(request):
     """The producer's desktop page: what they owe, to whom, by when."""
     user = request.user
     today = selectors.user_today(user)
-    rows = [(invoice, _status(invoice, today)) for invoice in selectors.owed_by_producer(user=user)]
+    rows = [(invoice, _status(invoice)) for invoice in selectors.owed_by_producer(user=user)]
     totals: dict[str, Decimal] = {}
     for invoice, _ in rows:
         totals[invoice.currency] = totals.get(invoice.currency, ZERO) + invoice.outstanding

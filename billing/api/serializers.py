@@ -83,8 +83,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
                   "page_url", "created_at", "issued_at"]
 
     def get_overdue(self, invoice: Invoice) -> bool:
-        user = self.context["request"].user
-        return invoice.kind == Invoice.Kind.INVOICE and invoice.is_overdue(selectors.user_today(user))
+        return invoice.kind == Invoice.Kind.INVOICE and invoice.is_overdue(selectors.invoice_today(invoice))
 
     def get_po_reference(self, invoice: Invoice) -> str:
         return (invoice.snapshot or {}).get("po_reference", "")

@@ -94,3 +94,23 @@ def test_paused_or_paid_invoices_are_not_chased(producer, musician, profile, ven
     billing.payment_record(invoice_id=invoice.pk, actor=musician, amount=str(invoice.total))
     frozen_clock.set(at(date(2027, 8, 20)))
     assert billing.invoice_reminders_send_due() == 0
+
+
+def test_overdue_is_the_same_for_both_parties_wherever_the_producer_lives(
+        producer, musician, profile, venue, frozen_clock, billing_ready, base_rates, client_for, client):
+    # An invoice's dates are the musician's (its issue and due dates, the reminders and the late
+    # charge): half an hour after midnight in London it is overdue for everyone, also for a producer
+    # in Los Angeles, where it is still the afternoon of the due date.
+    type(producer).objects.filter(pk=producer.pk).update(time_zone="America/Los_Angeles")
+    producer.refresh_from_db()
+    frozen_clock.set(NOW)
+    invoice = issued_invoice(producer, musician, profile, venue, frozen_clock)
+    assert invoice.due_date == date(2027, 7, 8)
+    frozen_clock.set(datetime(2027, 7, 8, 23, 30, tzinfo=UTC))  # 00:30 on 9 July in London, 16:30 on 8 July in LA
+    for user in (musician, producer):
+        api = client_for(user)
+        assert api.get(f"/api/invoices/{invoice.pk}/").json()["overdue"] is True, user
+        assert [row["id"] for row in api.get("/api/invoices/", {"status": "overdue"}).json()["results"]] == \
+            [invoice.pk], user
+        client.force_login(user)
+        assert ">Overdue<" in client.get(f"/billing/invoices/{invoice.pk}/").content.decode(), user
