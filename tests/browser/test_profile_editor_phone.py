@@ -77,10 +77,12 @@ def test_a_plain_profile_takes_at_most_20_taps_and_an_admin_approves_it(live_ser
     expect(page.locator("[data-problem-list] a")).to_have_count(5)
 
     # The first save of the bio meets a dropped connection: it is kept and retried by itself.
-    dropped = {"n": 0}
+    # The connection stays down until the page has said so: on a loaded machine the editor's first
+    # retry (1 s later) could otherwise succeed before anyone looked.
+    dropped = {"n": 0, "down": True}
 
     def flaky(route):
-        if route.request.method == "PATCH" and dropped["n"] == 0:
+        if route.request.method == "PATCH" and dropped["down"]:
             dropped["n"] += 1
             route.abort("internetdisconnected")
         else:
@@ -96,6 +98,7 @@ def test_a_plain_profile_takes_at_most_20_taps_and_an_admin_approves_it(live_ser
     page.keyboard.type("Pit bands, horn sections and home recording.")
     taps.choose(page.locator("#s-instruments").get_by_label("Instrument", exact=True), "tenor-sax")
     expect(about.locator("[data-state]")).to_contain_text("Not saved yet: no connection")
+    dropped["down"] = False
     taps.choose(page.locator("#s-genres").get_by_label("Genre", exact=True), "jazz")
     taps.tap(page.get_by_label("Hourly rate"))
     page.keyboard.type("65")
@@ -104,7 +107,7 @@ def test_a_plain_profile_takes_at_most_20_taps_and_an_admin_approves_it(live_ser
     taps.tap(page.get_by_role("button", name="Submit for review"))
     expect(page.get_by_role("heading", name="Status: Waiting for review")).to_be_visible()
     expect(page.locator("[data-submit-state]")).to_contain_text("Submitted")
-    assert dropped["n"] == 1
+    assert dropped["n"] >= 1
     expect(about.locator("[data-state]")).to_contain_text("Saved at")
     # 9 taps here: headline, bio, instrument (open+pick), genre (open+pick), rate, city, submit.
     assert taps.count <= 20
